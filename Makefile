@@ -1,0 +1,37 @@
+# One task runner for people and CI. Every target creates the virtual environment it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench fuzz clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: write a fresh demo workbook and ask the bot about it (no Slack, no Google needed)
+demo: $(STAMP)
+	$(BIN)/finsam-bot demo-data build/demo.xlsx
+	WORKBOOK_PATH=build/demo.xlsx $(BIN)/finsam-bot ask "läge"
+	WORKBOOK_PATH=build/demo.xlsx $(BIN)/finsam-bot ask "deltagare RESAM"
+	WORKBOOK_PATH=build/demo.xlsx $(BIN)/finsam-bot ask "kontroll"
+
+## test: the whole test suite (a few minutes at most)
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## lint: ruff (lint + format check) and mypy over the three packages
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## bench: the speed measurements of bench/ (not part of the tests)
+bench: $(STAMP)
+	$(BIN)/python bench/load.py
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
