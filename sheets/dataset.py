@@ -1,0 +1,137 @@
+"""The Dataset: the validated contents of the sheet, ready for figures.
+
+Participants are held column-wise in a pandas DataFrame of small integers (dates as day ordinals,
+categories as codes), so that figures for 800 000 rows are a few vectorised passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from sheets import categories
+from sheets.problems import Problem, Text, a1
+from sheets.schemas import HistorikRow, InsatsRow, PersonalRow
+from sheets.values import normalize_key, normalize_words
+
+#: Day ordinal standing for "not exited": later than any real date.
+NO_DATE = np.iinfo(np.int32).max
+
+AGE_BANDS = ("16-19", "20-24", "25-29", "30-39", "40-49", "50-59", "60+", categories.UNKNOWN)
+#: Lower age of each band but the last two; band i covers AGE_LIMITS[i] ≤ age < AGE_LIMITS[i + 1].
+AGE_LIMITS = (16, 20, 25, 30, 40, 50, 60)
+SUPPORT_KEYS = (*categories.SUPPORTS, categories.UNKNOWN)
+
+#: Warn when a date lies this far after the as-of date: probably a typo of the year.
+FUTURE_WARNING_DAYS = 365
+
+
+def caseworker_key(text: str) -> str:
+    """Return the form a Handläggare cell is matched in: a Slack ID (``U…``) or a casefolded name.
+
+    ``<@U123>``, ``<@U123|anna>`` and ``U123`` all give ``U123``; names ignore case and spaces.
+    """
+    stripped = text.strip()
+    if stripped.startswith("<@") and stripped.endswith(">"):
+        return stripped[2:-1].split("|")[0].upper()
+    if stripped[:1] in ("U", "W") and stripped[1:].isalnum() and stripped.upper() == stripped:
+        return stripped
+    return normalize_words(stripped)
+
+
+@dataclass(frozen=True)
+class DateColumn:
+    """A date column of valid rows, kept to warn about typos of the year for any as-of date.
+
+    `rows` are 0-based sheet rows, `ordinals` the dates as day ordinals (NO_DATE when blank).
+    """
+
+    tab: str
+    column: int
+    name: Text
+    rows: npt.NDArray[np.int64]
+    ordinals: npt.NDArray[np.int64]
+
+
+@dataclass
+class Dataset:
+    """The validated sheet.
+
+    Attributes:
+        insatser: the insatser whose rows are valid; a participant's ``insats`` is an index here.
+        participants: one row per valid participant of a valid insats, with integer columns
+            ``insats``, ``gender`` (index in GENDERS), ``age_band`` (index in AGE_BANDS),
+            ``support`` (index in SUPPORT_KEYS), ``enrolled`` and ``exited`` (day ordinals,
+            NO_DATE when not exited), ``reason`` (index in EXIT_REASONS, -1 when none), and
+            categoricals ``kommun`` and ``caseworker`` (matching keys, see `caseworker_key`).
+        costs: ``insats`` (index), ``month`` (ordinal of the 1st), ``amount``; None without an
+            Ekonomi tab.
+        staff: the Personal tab's valid rows (empty: everyone may use the bot).
+        history: the Historik tab's valid rows.
+        problems: what is wrong in the sheet, independent of the as-of date.
+        rows_left_out: rows with an error in Insatser, Deltagare and Ekonomi.
+        all_codes: every Kod written in Insatser, valid or not (to tell "unknown" from "has errors").
+        date_columns: participants' dates, checked against an as-of date by `problems_as_of`.
+        loaded_at: when the sheet was read (for "data from HH:MM").
+        url: a link to the sheet, or None.
+        stale: why this is an earlier read (the sheet cannot be read now), or None.
+    """
+
+    insatser: tuple[InsatsRow, ...]
+    participants: pd.DataFrame
+    costs: pd.DataFrame | None
+    staff: tuple[PersonalRow, ...]
+    history: tuple[HistorikRow, ...]
+    problems: tuple[Problem, ...]
+    rows_left_out: int
+    all_codes: tuple[str, ...]
+    date_columns: tuple[DateColumn, ...] = ()
+    loaded_at: datetime | None = None
+    url: str | None = None
+    #: Set when the sheet could not be read and this is an earlier read: says why.
+    stale: Text | None = None
+    _index: dict[str, int] = field(default_factory=dict, repr=False)
+    # Results the commands compute from the (immutable) data, kept per key: see `memo`.
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index = {normalize_key(row.kod): i for i, row in enumerate(self.insatser)}
+
+    def insats_index(self, code: str) -> int | None:
+        """Return the position of the valid insats with Kod `code` (any case), or None."""
+        return self._index.get(normalize_key(code))
+
+    def problems_as_of(self, as_of: date) -> list[Problem]:
+        """Return every problem, with a warning for each date more than a year after `as_of`."""
+        limit = (as_of + timedelta(days=FUTURE_WARNING_DAYS)).toordinal()
+        late: list[Problem] = []
+        for column in self.date_columns:
+            far = (column.ordinals > limit) & (column.ordinals != NO_DATE)
+            late.extend(
+                Problem(
+                    column.tab,
+                    a1(column.column, int(row)),
+                    "warning",
+                    Text(
+                        sv=f"{column.name.sv}: datumet ligger mer än ett år fram i tiden.",
+                        en=f"{column.name.en}: the date is more than a year ahead.",
+                    ),
+                    Text(
+                        sv="Kontrollera årtalet; det är troligen ett skrivfel.",
+                        en="Check the year; it is probably a typo.",
+                    ),
+                )
+                for row in column.rows[far]
+            )
+        return [*self.problems, *late]
+
+    def memo(self, key: Any, compute: Any) -> Any:
+        """Return `compute()` for `key`, computed once per Dataset (a Dataset never changes)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]

@@ -1,0 +1,399 @@
+"""Raw cell values → a validated Dataset and a list of problems (pure: no network, no clock).
+
+The rules of SPEC §2 "How rows are read": every cell is parsed by its column's parser; a row with an
+error is left out of every figure and reported with its tab and A1 cell; every other row counts.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from sheets import categories
+from sheets.backends.base import RawTabs
+from sheets.columns import ParsedTab, read_tab, report_cells
+from sheets.dataset import (
+    AGE_BANDS,
+    AGE_LIMITS,
+    NO_DATE,
+    SUPPORT_KEYS,
+    Dataset,
+    DateColumn,
+    caseworker_key,
+)
+from sheets.problems import Text
+from sheets.schemas import (
+    DeltagareRow,
+    EkonomiRow,
+    HistorikRow,
+    InsatsRow,
+    PersonalRow,
+)
+from sheets.values import normalize_key, normalize_words
+
+# Ages at enrolment outside this range are unusual for Finsam and probably a typo (a warning).
+AGE_MIN, AGE_MAX = 16, 67
+_UNIX_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def load_dataset(
+    tabs: RawTabs, *, url: str | None = None, loaded_at: datetime | None = None
+) -> Dataset:
+    """Validate every tab of `tabs` and return the Dataset of valid rows with all problems.
+
+    Never raises on what is in the cells: a missing tab, a missing column or a bad cell becomes a
+    Problem, and the rest of the sheet still counts.
+    """
+    insatser_tab = read_tab(tabs, InsatsRow)
+    deltagare_tab = read_tab(tabs, DeltagareRow)
+    ekonomi_tab = read_tab(tabs, EkonomiRow)
+    personal_tab = read_tab(tabs, PersonalRow)
+    historik_tab = read_tab(tabs, HistorikRow)
+
+    insatser, all_codes = _check_insatser(insatser_tab)
+    valid_codes = {normalize_key(row.kod): i for i, row in enumerate(insatser)}
+    participants, date_columns = _check_deltagare(deltagare_tab, valid_codes, all_codes)
+    costs = _check_ekonomi(ekonomi_tab, valid_codes, all_codes)
+    for tab in (personal_tab, historik_tab):
+        report_cells(tab)
+
+    parsed = (insatser_tab, deltagare_tab, ekonomi_tab, personal_tab, historik_tab)
+    problems = tuple(problem for tab in parsed for problem in tab.problems)
+    rows_left_out = sum(
+        int((tab.bad & ~tab.skipped).sum()) for tab in (insatser_tab, deltagare_tab, ekonomi_tab)
+    )
+    return Dataset(
+        insatser=tuple(insatser),
+        participants=participants,
+        costs=costs,
+        staff=tuple(_models(personal_tab)),
+        history=tuple(_models(historik_tab)),
+        problems=problems,
+        rows_left_out=rows_left_out,
+        all_codes=tuple(all_codes),
+        date_columns=date_columns,
+        loaded_at=loaded_at,
+        url=url,
+    )
+
+
+def _models(tab: ParsedTab) -> list[Any]:
+    """Return a model instance for every valid row of a small tab."""
+    if not tab.usable:
+        return []
+    values = {name: column.values() for name, column in tab.columns.items()}
+    return [
+        tab.model.model_construct(**{name: values[name][i] for name in values})
+        for i in np.flatnonzero(tab.valid)
+    ]
+
+
+def suggest_code(code: str, codes: Sequence[str]) -> str | None:
+    """Return the existing code closest to `code`, or None when nothing is close."""
+    by_key = {normalize_key(c): c for c in codes}
+    match = difflib.get_close_matches(normalize_key(code), list(by_key), n=1, cutoff=0.6)
+    return by_key[match[0]] if match else None
+
+
+def _check_insatser(tab: ParsedTab) -> tuple[list[InsatsRow], list[str]]:
+    if not tab.usable:
+        return [], []
+    report_cells(tab)
+    codes = tab.columns["kod"].values()
+    keys = [normalize_key(code) if code else None for code in codes]
+    live = ~tab.skipped
+    seen: dict[str, list[int]] = {}
+    for position, key in enumerate(keys):
+        if key is not None and live[position]:
+            seen.setdefault(key, []).append(position)
+    for positions in seen.values():
+        if len(positions) > 1:
+            code = codes[positions[0]]
+            tab.report(
+                "kod",
+                positions,
+                Text(
+                    sv=f"Koden {code} finns på flera rader.",
+                    en=f"The code {code} appears on more than one row.",
+                ),
+                Text(
+                    sv="Ge varje insats en egen kod, eller ta bort dubbletten.",
+                    en="Give each insats its own code, or delete the duplicate.",
+                ),
+            )
+    starts = tab.columns["start"].values()
+    if "slut" in tab.columns:
+        ends = tab.columns["slut"].values()
+        before = [i for i, (s, e) in enumerate(zip(starts, ends, strict=True)) if s and e and e < s]
+        tab.report(
+            "slut",
+            before,
+            Text(sv="Slut ligger före Start.", en="End is before Start."),
+            Text(sv="Rätta Start eller Slut.", en="Correct Start or End."),
+        )
+    all_codes = [codes[positions[0]] for positions in seen.values() if codes[positions[0]]]
+    return _models(tab), all_codes
+
+
+def _ordinals(tab: ParsedTab, name: str) -> npt.NDArray[np.int64]:
+    if name not in tab.columns:
+        return np.full(len(tab), NO_DATE, dtype=np.int64)
+    return np.array(
+        tab.columns[name].map(lambda day: day.toordinal() if day else NO_DATE), dtype=np.int64
+    )
+
+
+def _codes(tab: ParsedTab, name: str, keys: Sequence[str], missing: int) -> npt.NDArray[np.int8]:
+    """Return the index of each row's category in `keys` (`missing` when blank or bad)."""
+    if name not in tab.columns:
+        return np.full(len(tab), missing, dtype=np.int8)
+    index = {key: i for i, key in enumerate(keys)}
+    return np.array(
+        tab.columns[name].map(lambda value: index.get(value, missing) if value else missing),
+        dtype=np.int8,
+    )
+
+
+def _check_deltagare(
+    tab: ParsedTab, valid_codes: dict[str, int], all_codes: Sequence[str]
+) -> tuple[pd.DataFrame, tuple[DateColumn, ...]]:
+    if not tab.usable:
+        return _participant_frame({}), ()
+    # A felregistrering row is skipped before any other check: neither counted nor reported.
+    if "avslutsorsak" in tab.columns:
+        tab.skipped |= tab.columns["avslutsorsak"].mask(lambda value: value == categories.MISTAKE)
+    report_cells(tab)
+
+    # Insats code → index of a valid insats; -1 unknown; -2 an insats whose own row has errors.
+    known = {normalize_key(code) for code in all_codes}
+
+    def insats_index(code: str | None) -> int:
+        if code is None:
+            return -1
+        key = normalize_key(code)
+        return valid_codes.get(key, -2 if key in known else -1)
+
+    insats = np.array(tab.columns["insats"].map(insats_index), dtype=np.int64)
+    codes = tab.columns["insats"].values()
+    unknown = np.flatnonzero((insats == -1) & np.array([c is not None for c in codes]))
+    for position in unknown.tolist():
+        suggestion = suggest_code(codes[position], all_codes)
+        hint_sv = f" Menade du {suggestion}?" if suggestion else ""
+        hint_en = f" Did you mean {suggestion}?" if suggestion else ""
+        tab.report(
+            "insats",
+            [position],
+            Text(
+                sv="Insatsen finns inte på fliken Insatser." + hint_sv,
+                en="The insats is not on the Insatser tab." + hint_en,
+            ),
+            Text(
+                sv="Skriv en kod från fliken Insatser, eller lägg till insatsen där.",
+                en="Write a code from the Insatser tab, or add the insats there.",
+            ),
+        )
+
+    # The same Deltagar-ID twice within one insats: every such row is an error.
+    ids = tab.columns["deltagar_id"].map(lambda value: normalize_key(value) if value else None)
+    frame = pd.DataFrame({"insats": [normalize_key(c) if c else None for c in codes], "id": ids})
+    live = frame[~tab.skipped & frame.notna().all(axis=1).to_numpy()]
+    repeated = live.index[live.duplicated(keep=False)].to_numpy()
+    tab.report(
+        "deltagar_id",
+        repeated,
+        Text(
+            sv="Samma Deltagar-ID finns flera gånger i samma insats.",
+            en="The same Participant ID appears more than once in the same insats.",
+        ),
+        Text(
+            sv="Ge varje deltagare ett eget ID, eller ta bort den dubblerade raden.",
+            en="Give each participant their own ID, or delete the duplicated row.",
+        ),
+    )
+
+    enrolled = _ordinals(tab, "inskriven")
+    exited = _ordinals(tab, "avslutad")
+    reason = _codes(tab, "avslutsorsak", categories.EXIT_REASONS, -1)
+    has_exit = exited != NO_DATE
+    has_reason = (
+        tab.columns["avslutsorsak"].mask(lambda value: isinstance(value, str))
+        if "avslutsorsak" in tab.columns
+        else np.zeros(len(tab), dtype=bool)
+    )
+    exit_bad = (
+        tab.columns["avslutad"].mask(lambda value: isinstance(value, Exception))
+        if "avslutad" in tab.columns
+        else np.zeros(len(tab), dtype=bool)
+    )
+    reason_bad = (
+        tab.columns["avslutsorsak"].mask(lambda value: isinstance(value, Exception))
+        if "avslutsorsak" in tab.columns
+        else np.zeros(len(tab), dtype=bool)
+    )
+    column = "avslutsorsak" if "avslutsorsak" in tab.columns else "avslutad"
+    tab.report(
+        column,
+        np.flatnonzero(has_exit & ~has_reason & ~reason_bad),
+        Text(
+            sv="Avslutsorsak saknas fast Avslutad är ifylld.",
+            en="Exit reason is missing although Exited is filled in.",
+        ),
+        Text(
+            sv="Fyll i avslutsorsak: arbete, studier, arbetssökande eller övrigt.",
+            en="Fill in the exit reason: arbete, studier, arbetssökande or övrigt.",
+        ),
+    )
+    if "avslutsorsak" in tab.columns:
+        tab.report(
+            "avslutsorsak",
+            np.flatnonzero(has_reason & ~has_exit & ~exit_bad),
+            Text(
+                sv="Avslutsorsak är ifylld men Avslutad saknas.",
+                en="Exit reason is filled in but Exited is missing.",
+            ),
+            Text(
+                sv="Fyll i datumet i Avslutad, eller töm Avslutsorsak om deltagaren är kvar.",
+                en="Fill in the Exited date, or clear the exit reason if the participant is still in.",
+            ),
+        )
+    if "avslutad" in tab.columns:
+        tab.report(
+            "avslutad",
+            np.flatnonzero(has_exit & (enrolled != NO_DATE) & (exited < enrolled)),
+            Text(sv="Avslutad ligger före Inskriven.", en="Exited is before Enrolled."),
+            Text(sv="Rätta Inskriven eller Avslutad.", en="Correct Enrolled or Exited."),
+        )
+
+    age_band = np.full(len(tab), len(AGE_BANDS) - 1, dtype=np.int8)
+    if "fodelsear" in tab.columns:
+        birth = np.array(tab.columns["fodelsear"].map(lambda y: y or 0), dtype=np.int64)
+        days = np.where(enrolled == NO_DATE, 0, enrolled - _UNIX_EPOCH_ORDINAL)
+        enrol_year = days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+        age = np.where((birth > 0) & (enrolled != NO_DATE), enrol_year - birth, -1)
+        known_age = age >= AGE_LIMITS[0]
+        age_band = np.where(
+            known_age, np.searchsorted(AGE_LIMITS, age, side="right") - 1, len(AGE_BANDS) - 1
+        ).astype(np.int8)
+        tab.report(
+            "fodelsear",
+            np.flatnonzero((age != -1) & ((age < AGE_MIN) | (age > AGE_MAX))),
+            Text(
+                sv=f"Åldern vid inskrivning är under {AGE_MIN} eller över {AGE_MAX} år.",
+                en=f"The age at enrolment is under {AGE_MIN} or over {AGE_MAX}.",
+            ),
+            Text(sv="Kontrollera Födelseår och Inskriven.", en="Check Birth year and Enrolled."),
+            severity="warning",
+        )
+
+    keep = tab.valid & (insats >= 0)
+    columns: dict[str, npt.NDArray[Any]] = {
+        "insats": insats.astype(np.int16),
+        "gender": _codes(tab, "kon", categories.GENDERS, 0),
+        "age_band": age_band,
+        "support": _codes(tab, "forsorjning", SUPPORT_KEYS, len(SUPPORT_KEYS) - 1),
+        "enrolled": enrolled,
+        "exited": exited,
+        "reason": reason,
+        "kommun": _texts(tab, "kommun", normalize_words),
+        "caseworker": _texts(tab, "handlaggare", caseworker_key),
+        "row": tab.rows,
+    }
+    participants = _participant_frame({name: values[keep] for name, values in columns.items()})
+    date_columns = tuple(
+        DateColumn(
+            tab.tab_name,
+            tab.column_positions[name],
+            _header(tab, name),
+            tab.rows[keep],
+            ordinals[keep],
+        )
+        for name, ordinals in (("inskriven", enrolled), ("avslutad", exited))
+        if name in tab.columns
+    )
+    return participants, date_columns
+
+
+def _header(tab: ParsedTab, name: str) -> Text:
+    column = tab.model.columns()[name]
+    return Text(sv=column.sv, en=column.en)
+
+
+def _texts(tab: ParsedTab, name: str, key: Any) -> npt.NDArray[np.object_]:
+    if name not in tab.columns:
+        return np.full(len(tab), None, dtype=object)
+    return np.array(
+        tab.columns[name].map(lambda value: key(value) if value else None), dtype=object
+    )
+
+
+def _participant_frame(columns: dict[str, Any]) -> pd.DataFrame:
+    dtypes: dict[str, Any] = {
+        "insats": np.int16,
+        "gender": np.int8,
+        "age_band": np.int8,
+        "support": np.int8,
+        "enrolled": np.int64,
+        "exited": np.int64,
+        "reason": np.int8,
+        "kommun": "category",
+        "caseworker": "category",
+        "row": np.int64,
+    }
+    return pd.DataFrame(
+        {name: pd.Series(columns.get(name, []), dtype=dtype) for name, dtype in dtypes.items()}
+    )
+
+
+def _check_ekonomi(
+    tab: ParsedTab, valid_codes: dict[str, int], all_codes: Sequence[str]
+) -> pd.DataFrame | None:
+    if not tab.usable:
+        # No Ekonomi tab at all means "costs not tracked" (cost_ytd is null), not zero.
+        return None if tab.title is None else _cost_frame([], [], [])
+    report_cells(tab)
+    known = {normalize_key(code) for code in all_codes}
+    codes = tab.columns["insats"].values()
+    index: list[int] = []
+    for position, code in enumerate(codes):
+        key = normalize_key(code) if code else None
+        if key is not None and key not in known:
+            suggestion = suggest_code(key, all_codes)
+            tab.report(
+                "insats",
+                [position],
+                Text(
+                    sv=f"Insatsen {code} finns inte på fliken Insatser."
+                    + (f" Menade du {suggestion}?" if suggestion else ""),
+                    en=f"The insats {code} is not on the Insatser tab."
+                    + (f" Did you mean {suggestion}?" if suggestion else ""),
+                ),
+                Text(
+                    sv="Skriv en kod från fliken Insatser.",
+                    en="Write a code from the Insatser tab.",
+                ),
+            )
+        index.append(valid_codes.get(key, -1) if key else -1)
+    months = tab.columns["manad"].map(lambda day: day.toordinal() if day else 0)
+    amounts = tab.columns["belopp"].map(lambda amount: amount or 0.0)
+    keep = tab.valid & (np.array(index, dtype=np.int64) >= 0)
+    return _cost_frame(
+        np.array(index, dtype=np.int64)[keep],
+        np.array(months, dtype=np.int64)[keep],
+        np.array(amounts, dtype=np.float64)[keep],
+    )
+
+
+def _cost_frame(index: Any, months: Any, amounts: Any) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "insats": pd.Series(index, dtype=np.int16),
+            "month": pd.Series(months, dtype=np.int64),
+            "amount": pd.Series(amounts, dtype=np.float64),
+        }
+    )
