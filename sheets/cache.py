@@ -1,0 +1,102 @@
+"""Reusing one read of the sheet for a while, and falling back to the last good read.
+
+Google allows 60 reads a minute per service account and a read of a large sheet takes a second, so
+questions within `ttl_seconds` share one loaded, validated Dataset. Questions that arrive while the
+sheet is being read wait for that read instead of starting their own.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from sheets.backends.base import SheetBackend
+from sheets.dataset import Dataset
+from sheets.errors import SheetsError
+from sheets.problems import Text
+from sheets.validate import load_dataset
+
+log = logging.getLogger(__name__)
+
+
+class DatasetCache:
+    """The validated Dataset of one backend, read at most once per `ttl_seconds`."""
+
+    def __init__(
+        self,
+        backend: SheetBackend,
+        ttl_seconds: float,
+        *,
+        now: Callable[[], datetime] = datetime.now,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.backend = backend
+        self.ttl_seconds = ttl_seconds
+        self._now = now
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._dataset: Dataset | None = None  # fresh within the TTL
+        self._good: Dataset | None = None  # the last successful read, however old
+        self._stale: Dataset | None = None  # `_good` marked as stale, while reads fail
+        self._read_at = float("-inf")
+        self._failed_at = float("-inf")
+        self.last_error: SheetsError | None = None
+
+    def get(self) -> Dataset:
+        """Return the Dataset, reading the sheet again when the last read is older than the TTL.
+
+        When the sheet cannot be read but an earlier read succeeded, returns that earlier Dataset
+        with `stale` set (the reply then says how old the data is). A failed read is not retried
+        for `ttl_seconds` either, so a broken sheet is not hammered by every question.
+
+        Raises:
+            SheetsError: the sheet cannot be read and no earlier read succeeded.
+        """
+        with self._lock:
+            now = self._clock()
+            if self._dataset is not None and now - self._read_at < self.ttl_seconds:
+                return self._dataset
+            if self.last_error is not None and now - self._failed_at < self.ttl_seconds:
+                return self._fallback(self.last_error)
+            try:
+                tabs = self.backend.read_tabs()
+            except SheetsError as error:
+                if self.last_error is None or type(error) is not type(self.last_error):
+                    log.warning("sheet read failed: %s", error.message_en)  # once per new error
+                self.last_error = error
+                self._failed_at = now
+                self._dataset = None
+                return self._fallback(error)
+            dataset = load_dataset(tabs, url=self.backend.url, loaded_at=self._now())
+            if self.last_error is not None:
+                log.info("sheet read again after a failure")
+            self.last_error = None
+            self._dataset = self._good = dataset
+            self._stale = None
+            self._read_at = now
+            return dataset
+
+    def invalidate(self) -> None:
+        """Forget the cached Dataset, so the next `get` reads the sheet."""
+        with self._lock:
+            self._read_at = float("-inf")
+            self._failed_at = float("-inf")
+
+    def _fallback(self, error: SheetsError) -> Dataset:
+        if self._good is None:
+            raise error
+        if self._stale is None:
+            self._stale = replace(
+                self._good,
+                stale=Text(
+                    sv=f"Arket går inte att läsa just nu ({error.message_sv}) – siffrorna är från "
+                    "den senaste lyckade läsningen.",
+                    en=f"The sheet cannot be read right now ({error.message_en}) – the figures "
+                    "are from the last successful read.",
+                ),
+            )
+        return self._stale
