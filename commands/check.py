@@ -1,0 +1,74 @@
+"""``kontroll`` / ``check``: every problem in the sheet with its tab, cell and a fix."""
+
+from __future__ import annotations
+
+import re
+
+from commands.context import Context
+from commands.reply import Paragraph, Reply, Table
+from sheets.dataset import Dataset
+from sheets.problems import Problem
+from sheets.schemas import DeltagareRow, EkonomiRow, HistorikRow, InsatsRow, PersonalRow
+
+_TAB_ORDER = [m.TAB.sv for m in (InsatsRow, DeltagareRow, EkonomiRow, PersonalRow, HistorikRow)]
+_CELL = re.compile(r"([A-Z]+)(\d+)")
+
+
+def problem_order(problem: Problem) -> tuple[int, str, int, int, str]:
+    """Sort key: tab (in the sheet's logical order), row, then column, errors before warnings."""
+    tab = _TAB_ORDER.index(problem.tab) if problem.tab in _TAB_ORDER else len(_TAB_ORDER)
+    match = _CELL.fullmatch(problem.cell or "")
+    row = int(match[2]) if match else 0
+    column = match[1] if match else ""
+    return (tab, problem.tab, row, len(column), column + problem.severity)
+
+
+def sorted_problems(data: Dataset, context: Context) -> list[Problem]:
+    """Return every problem as of the context's date, in the order people fix them."""
+    return sorted(data.problems_as_of(context.as_of), key=problem_order)
+
+
+def check(data: Dataset, context: Context) -> Reply:
+    """Return the ``kontroll`` reply: a count of errors and warnings and one row per problem."""
+    t = context.language
+    problems = sorted_problems(data, context)
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    title = t("Kontroll av arket", "Sheet check")
+    if not problems:
+        return Reply(
+            title,
+            (Paragraph(t("Inga fel hittades i arket.", "No problems found in the sheet.")),),
+            (t("Per", "As of") + f" {t.day(context.as_of)}",),
+        )
+    summary = t(
+        f"{errors} fel och {warnings} varningar. Rader med fel räknas inte i siffrorna "
+        f"({data.rows_left_out} rader just nu); varningar räknas men bör kontrolleras.",
+        f"{errors} errors and {warnings} warnings. Rows with errors are left out of the figures "
+        f"({data.rows_left_out} rows now); warnings count but should be checked.",
+    )
+    if data.url:
+        summary += t(f" Arket: {data.url}", f" The sheet: {data.url}")
+    severity = {"error": t("fel", "error"), "warning": t("varning", "warning")}
+    rows = tuple(
+        (
+            problem.tab,
+            problem.cell or "–",
+            severity[problem.severity],
+            problem.message(t.code),
+            problem.fix(t.code),
+        )
+        for problem in problems
+    )
+    header = (
+        t("Flik", "Tab"),
+        t("Cell", "Cell"),
+        t("Typ", "Type"),
+        t("Problem", "Problem"),
+        t("Så rättar du", "How to fix"),
+    )
+    return Reply(
+        title,
+        (Paragraph(summary), Table(header, rows)),
+        (t("Per", "As of") + f" {t.day(context.as_of)}",),
+    )

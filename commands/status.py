@@ -1,0 +1,178 @@
+"""``läge`` / ``status``: every running insats at a glance, and ``mål`` / ``goals``."""
+
+from __future__ import annotations
+
+from commands.context import Context, footnotes
+from commands.figures import (
+    GOAL_AT_RISK,
+    GOAL_ON_TRACK,
+    GOAL_TOO_EARLY,
+    ProjectFigures,
+    compute_figures,
+    sum_counts,
+)
+from commands.language import Language
+from commands.reply import Alert, Block, Paragraph, Reply, Table
+from sheets.dataset import Dataset
+
+
+def goal_word(status: str | None, t: Language) -> str:
+    """Return a goal status in the reply's language."""
+    words = {
+        GOAL_ON_TRACK: t("på väg", "on track"),
+        GOAL_AT_RISK: t("risk", "at risk"),
+        GOAL_TOO_EARLY: t("för tidigt", "too early"),
+    }
+    return words.get(status or "", "–")
+
+
+def capacity_alerts(projects: tuple[ProjectFigures, ...], t: Language) -> list[Alert]:
+    """Return an alert for each insats with more active participants than places."""
+    return [
+        Alert(
+            t(
+                f"{p.insats.kod} har fler aktiva ({p.counts.active}) än platser ({p.insats.platser}).",
+                f"{p.insats.kod} has more active participants ({p.counts.active}) than places "
+                f"({p.insats.platser}).",
+            )
+        )
+        for p in projects
+        if p.insats.platser is not None and p.counts.active > p.insats.platser
+    ]
+
+
+def goal_alerts(projects: tuple[ProjectFigures, ...], t: Language) -> list[Alert]:
+    """Return an alert for each insats whose outcome goal is at risk."""
+    return [
+        Alert(
+            t(
+                f"{p.insats.kod}: {t.percent(p.counts.outcome_share_ytd)} till arbete/studier i år, "
+                f"målet är {t.percent(p.insats.mal_procent, 0)}.",
+                f"{p.insats.kod}: {t.percent(p.counts.outcome_share_ytd)} to work/studies this "
+                f"year, the goal is {t.percent(p.insats.mal_procent, 0)}.",
+            )
+        )
+        for p in projects
+        if p.goal_status == GOAL_AT_RISK
+    ]
+
+
+def status(data: Dataset, context: Context) -> Reply:
+    """Return the ``läge`` reply: each running insats's active/places, new and exited, outcome."""
+    t = context.language
+    figures = compute_figures(data, context.as_of)
+    running = figures.running
+    title = t("Läge", "Status") + f" {t.day(context.as_of)} ({t.week(context.as_of)})"
+    if not running:
+        return Reply(
+            title,
+            (Paragraph(t("Ingen insats pågår just nu.", "No insats is running right now.")),),
+            footnotes(data, context),
+        )
+    header = (
+        t("Insats", "Project"),
+        t("Aktiva", "Active"),
+        t("Platser", "Places"),
+        t("Nya v.", "New wk"),
+        t("Avsl. v.", "Exit wk"),
+        t("Nya i år", "New ytd"),
+        t("Avsl. i år", "Exit ytd"),
+        t("Arb/stud i år", "Work/study ytd"),
+        t("Mål", "Goal"),
+    )
+    rows = [
+        (
+            p.insats.kod,
+            str(p.counts.active),
+            "–" if p.insats.platser is None else str(p.insats.platser),
+            str(p.counts.new_week),
+            str(p.counts.exited_week),
+            str(p.counts.new_ytd),
+            str(p.counts.exited_ytd),
+            t.percent(p.counts.outcome_share_ytd),
+            t.percent(p.insats.mal_procent, 0),
+        )
+        for p in running
+    ]
+    total = sum_counts([p.counts for p in running])
+    places = [p.insats.platser for p in running if p.insats.platser is not None]
+    rows.append(
+        (
+            t("Totalt", "Total"),
+            str(total.active),
+            str(sum(places)) if places else "–",
+            str(total.new_week),
+            str(total.exited_week),
+            str(total.new_ytd),
+            str(total.exited_ytd),
+            t.percent(total.outcome_share_ytd),
+            "",
+        )
+    )
+    summary = t(
+        f"{len(running)} insatser pågår med {total.active} aktiva deltagare.",
+        f"{len(running)} projects are running with {total.active} active participants.",
+    )
+    blocks: list[Block] = [
+        Paragraph(summary),
+        Table(tuple(header), tuple(rows)),
+        *capacity_alerts(running, t),
+        *goal_alerts(running, t),
+    ]
+    return Reply(title, tuple(blocks), footnotes(data, context))
+
+
+def goals(data: Dataset, context: Context) -> Reply:
+    """Return the ``mål`` reply: outcome goal status and annual target per running insats."""
+    t = context.language
+    figures = compute_figures(data, context.as_of)
+    projects = [
+        p for p in figures.running if p.insats.mal_procent is not None or p.insats.deltagarmal
+    ]
+    title = t("Mål", "Goals") + f" {context.as_of.year}"
+    if not projects:
+        return Reply(
+            title,
+            (
+                Paragraph(
+                    t(
+                        "Ingen pågående insats har mål ifyllda på fliken Insatser.",
+                        "No running project has goals filled in on the Insatser tab.",
+                    )
+                ),
+            ),
+            footnotes(data, context),
+        )
+    header = (
+        t("Insats", "Project"),
+        t("Avsl. i år", "Exits ytd"),
+        t("Arb/stud", "Work/study"),
+        t("Mål", "Goal"),
+        t("Status", "Status"),
+        t("Deltagit i år", "Served ytd"),
+        t("Mål/år", "Target/yr"),
+    )
+    rows = tuple(
+        (
+            p.insats.kod,
+            str(p.counts.exited_ytd),
+            t.percent(p.counts.outcome_share_ytd),
+            t.percent(p.insats.mal_procent, 0),
+            goal_word(p.goal_status, t),
+            str(p.counts.served_ytd),
+            "–" if p.insats.deltagarmal is None else str(p.insats.deltagarmal),
+        )
+        for p in projects
+    )
+    explanation = t(
+        "Andel av årets avslut som gått till arbete eller studier. Under 5 avslut visas ingen "
+        "andel (för tidigt att säga).",
+        "Share of this year's exits that went to work or studies. With fewer than 5 exits no share "
+        "is shown (too early to say).",
+    )
+    blocks: list[Block] = [
+        Table(header, rows),
+        Paragraph(explanation),
+        *goal_alerts(figures.running, t),
+    ]
+    return Reply(title, tuple(blocks), footnotes(data, context))
