@@ -1,0 +1,201 @@
+"""The command line: ``finsam-bot ask|figures|check|demo-data|chat …`` (SPEC §8).
+
+Each command builds the settings, reads the sheet once through the same cache the Slack app uses,
+and prints what the pure commands return.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.config import Settings
+from bot.source import open_cache
+from commands.check import sorted_problems
+from commands.context import Context
+from commands.dispatch import answer
+from commands.figures import compute_figures, figures_json
+from commands.language import Language
+from sheets.dataset import Dataset
+from sheets.demo import write_demo_workbook
+from sheets.errors import SheetsError
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_SHEET = 0, 1, 2, 3
+
+
+def _as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date; write it as 2026-11-23"
+        ) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="finsam-bot",
+        description="Caseload figures, weekly status and data checks for a samordningsförbund.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_as_of(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument(
+            "--as-of", type=_as_of, metavar="DATE", help="count as of this date (default: today)"
+        )
+        return p
+
+    ask = with_as_of(sub.add_parser("ask", help="answer TEXT as the bot would, as plain text"))
+    ask.add_argument("text", help='what to ask, e.g. "deltagare RESAM"')
+    ask.add_argument(
+        "--user", metavar="SLACK_ID", help="answer as this Slack user (for 'deltagare mig')"
+    )
+
+    figures = with_as_of(
+        sub.add_parser("figures", help="the figures of every insats, exact, as JSON")
+    )
+    figures.add_argument("--project", metavar="KOD", help="only this insats")
+    figures.add_argument("--json", action="store_true", help="print JSON (SPEC §8 schema)")
+
+    with_as_of(
+        sub.add_parser("check", help="list data problems; exit status 1 when there are errors")
+    )
+
+    demo = sub.add_parser("demo-data", help="write a fresh synthetic demo workbook")
+    demo.add_argument("path", type=Path, help="where to write the .xlsx")
+    demo.add_argument(
+        "--as-of",
+        type=_as_of,
+        metavar="DATE",
+        help="date the demo is built around (default: today)",
+    )
+    demo.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+
+    chat = with_as_of(sub.add_parser("chat", help="an interactive console that talks like the bot"))
+    chat.add_argument("--user", metavar="SLACK_ID", help="talk as this Slack user")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 1 data errors, 2 usage, 3 sheet)."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        for item in error.errors():
+            field = ".".join(str(part) for part in item["loc"]).upper()
+            print(f"finsam-bot: setting {field}: {item['msg']}", file=sys.stderr)
+        return EXIT_USAGE
+    language = Language(settings.language)
+
+    if args.command == "demo-data":
+        anchor = args.as_of or settings.today()
+        write_demo_workbook(args.path, anchor, args.seed)
+        print(
+            language(
+                f"Demoarbetsbok skriven till {args.path} (kring {anchor}).",
+                f"Demo workbook written to {args.path} (around {anchor}).",
+            )
+        )
+        return EXIT_OK
+
+    as_of: date = args.as_of or settings.today()
+    try:
+        cache = open_cache(settings)
+        data = cache.get()
+    except SheetsError as error:
+        print(f"finsam-bot: {error.message(language.code)}", file=sys.stderr)
+        return EXIT_SHEET
+
+    if args.command == "ask":
+        context = Context(as_of, language, settings.small_count_min, user_id=args.user)
+        print(answer(data, args.text, context).as_text(), end="")
+        return EXIT_OK
+    if args.command == "figures":
+        return _figures(data, as_of, args.project, args.json, language)
+    if args.command == "check":
+        return _check(data, as_of, language)
+    return _chat(cache.get, Context(as_of, language, settings.small_count_min, user_id=args.user))
+
+
+def _figures(
+    data: Dataset, as_of: date, project: str | None, as_json: bool, language: Language
+) -> int:
+    output = figures_json(compute_figures(data, as_of))
+    if project:
+        output["projects"] = [
+            p for p in output["projects"] if p["code"].casefold() == project.strip().casefold()
+        ]
+        if not output["projects"]:
+            print(
+                language(
+                    f"finsam-bot: ingen giltig insats med koden {project}",
+                    f"finsam-bot: no valid project with the code {project}",
+                ),
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+    if as_json:
+        print(json.dumps(output, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for p in output["projects"]:
+        print(
+            f"{p['code']:<10} active {p['active']:>5}  new ytd {p['new_ytd']:>5}  exited ytd {p['exited_ytd']:>5}  outcome {p['outcome_share_ytd']}"
+        )
+    return EXIT_OK
+
+
+def _check(data: Dataset, as_of: date, language: Language) -> int:
+    context = Context(as_of, language)
+    problems = sorted_problems(data, context)
+    for problem in problems:
+        kind = (
+            language("fel", "error")
+            if problem.severity == "error"
+            else language("varning", "warning")
+        )
+        print(
+            f"{problem.tab}!{problem.cell or '-'}\t{kind}\t{problem.message(language.code)}\t{problem.fix(language.code)}"
+        )
+    errors = sum(1 for p in problems if p.severity == "error")
+    print(
+        language(
+            f"{errors} fel, {len(problems) - errors} varningar, {data.rows_left_out} rader räknas inte.",
+            f"{errors} errors, {len(problems) - errors} warnings, {data.rows_left_out} rows left out.",
+        ),
+        file=sys.stderr,
+    )
+    return EXIT_PROBLEMS if errors else EXIT_OK
+
+
+def _chat(load: Callable[[], Dataset], context: Context) -> int:
+    t = context.language
+    print(
+        t(
+            "Skriv som till boten (till exempel 'läge'); tom rad eller 'sluta' avslutar.",
+            "Type as you would to the bot (for example 'status'); an empty line or 'quit' ends.",
+        )
+    )
+    while True:
+        try:
+            line = input("finsam> ")
+        except EOFError:
+            print()
+            return EXIT_OK
+        if line.strip().casefold() in ("", "sluta", "quit", "exit"):
+            return EXIT_OK
+        try:
+            data = load()
+        except SheetsError as error:
+            print(error.message(t.code))
+            continue
+        print(answer(data, line, context).as_text())
