@@ -21,7 +21,7 @@ demo: $(STAMP)
 
 ## test: the whole test suite (a few minutes at most)
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 ## lint: ruff (lint + format check) and mypy over the three packages
 lint: $(STAMP)

@@ -181,7 +181,7 @@ def _check_deltagare(
 
     insats = np.array(tab.columns["insats"].map(insats_index), dtype=np.int64)
     codes = tab.columns["insats"].values()
-    unknown = np.flatnonzero((insats == -1) & np.array([c is not None for c in codes]))
+    unknown = np.flatnonzero((insats == -1) & np.array([c is not None for c in codes], dtype=bool))
     for position in unknown.tolist():
         suggestion = suggest_code(codes[position], all_codes)
         hint_sv = f" Menade du {suggestion}?" if suggestion else ""
