@@ -1,0 +1,30 @@
+"""Shared fixtures: no test sees the developer's own settings or .env file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+
+
+@pytest.fixture(autouse=True)
+def clean_settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Remove every finsam-bot setting from the environment for the duration of a test."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    yield
+
+
+@pytest.fixture
+def demo_workbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Write the bundled demo workbook's data to a fresh file, run from tmp_path, point WORKBOOK_PATH at it."""
+    from sheets.demo import BUNDLED_ANCHOR, write_demo_workbook
+
+    path = tmp_path / "demo.xlsx"
+    write_demo_workbook(path, BUNDLED_ANCHOR)
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's is read
+    monkeypatch.setenv("WORKBOOK_PATH", str(path))
+    return path

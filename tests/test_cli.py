@@ -1,0 +1,165 @@
+"""The command line end to end on the demo workbook."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_SHEET, EXIT_USAGE, main
+from sheets.demo import BUNDLED_ANCHOR
+
+AS_OF = BUNDLED_ANCHOR.isoformat()
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_ask_status(demo_workbook: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "ask", "läge", "--as-of", AS_OF)
+    assert status == EXIT_OK
+    assert out.startswith("Läge 23 nov 2026 (vecka 48)")
+    assert "RESAM" in out and "Totalt" in out
+    assert "rader med fel räknas inte" in out
+
+
+def test_ask_caseload_matches_figures_json(
+    demo_workbook: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = run(capsys, "figures", "--json", "--as-of", AS_OF, "--project", "resam")
+    [resam] = json.loads(out)["projects"]
+    _, text, _ = run(capsys, "ask", "deltagare RESAM", "--as-of", AS_OF)
+    assert f"Aktiva: {resam['active']} av {resam['places']} platser" in text
+    assert f"{resam['new_ytd']} i år" in text
+    assert "Kön (aktiva)" in text
+
+
+def test_ask_in_english(
+    demo_workbook: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANGUAGE", "en")
+    _, out, _ = run(capsys, "ask", "caseload RESAM", "--as-of", AS_OF)
+    assert "Active:" in out and "Gender (active)" in out
+
+
+def test_ask_me_uses_the_personal_tab(
+    demo_workbook: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = run(capsys, "ask", "deltagare mig", "--user", "U0DEMO02", "--as-of", AS_OF)
+    assert out.startswith("Ärenden för ")
+    _, out, _ = run(capsys, "ask", "deltagare mig", "--as-of", AS_OF)
+    assert "--user" in out  # explains how to say who you are
+
+
+def test_unknown_words_and_codes(demo_workbook: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "ask", "blaha", "--as-of", AS_OF)
+    assert "Jag förstod inte 'blaha'" in out and "/finsam läge" in out
+    _, out, _ = run(capsys, "ask", "insats RSAM", "--as-of", AS_OF)
+    assert "Menade du RESAM?" in out
+
+
+def test_figures_json_totals_add_up(
+    demo_workbook: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = run(capsys, "figures", "--json", "--as-of", AS_OF)
+    assert status == EXIT_OK
+    output = json.loads(out)
+    assert output["as_of"] == AS_OF and output["rows_left_out"] > 0
+    assert output["totals"]["active"] == sum(p["active"] for p in output["projects"])
+    assert sum(output["totals"]["active_by_gender"].values()) == output["totals"]["active"]
+
+
+def test_check_lists_problems_and_exits_1(
+    demo_workbook: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(capsys, "check", "--as-of", AS_OF)
+    assert status == EXIT_PROBLEMS
+    lines = out.splitlines()
+    assert any(line.startswith("Deltagare!C333\tfel\tKön") for line in lines)
+    assert any(line.startswith("Ekonomi!C138\tfel") for line in lines)
+    assert any("\tvarning\t" in line for line in lines)
+    assert "fel" in err
+
+
+def test_check_exits_0_on_a_clean_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Insatser"
+    book.active.append(["Kod", "Namn", "Start"])
+    book.active.append(["RESAM", "Resursteam", "2026-01-01"])
+    book.create_sheet("Deltagare").append(["Deltagar-ID", "Insats", "Kön", "Inskriven"])
+    book.save(tmp_path / "clean.xlsx")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WORKBOOK_PATH", str(tmp_path / "clean.xlsx"))
+    status, out, _ = run(capsys, "check", "--as-of", AS_OF)
+    assert (status, out) == (EXIT_OK, "")
+
+
+def test_missing_workbook_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WORKBOOK_PATH", str(tmp_path / "nope.xlsx"))
+    status, out, err = run(capsys, "ask", "läge")
+    assert status == EXIT_SHEET
+    assert "demo-data" in err and "Traceback" not in err
+
+
+def test_bad_settings_and_arguments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WEEKLY_SCHEDULE", "1 08:00")
+    status, _, err = run(capsys, "ask", "läge")
+    assert status == EXIT_USAGE and "WEEKLY_SCHEDULE" in err and "weekday names" in err
+    monkeypatch.delenv("WEEKLY_SCHEDULE")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["ask", "läge", "--as-of", "23/11/2026"])
+    assert exit_info.value.code == 2
+    assert "2026-11-23" in capsys.readouterr().err
+
+
+def test_demo_data_writes_a_workbook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(capsys, "demo-data", str(tmp_path / "d.xlsx"), "--as-of", "2027-05-01")
+    assert status == EXIT_OK and (tmp_path / "d.xlsx").exists()
+    monkeypatch.setenv("WORKBOOK_PATH", str(tmp_path / "d.xlsx"))
+    _, out, _ = run(capsys, "ask", "läge", "--as-of", "2027-05-01")
+    assert "insatser pågår" in out
+
+
+def test_chat_answers_until_quit(
+    demo_workbook: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = iter(["mål", "deltagare RESAM", "sluta"])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(lines))
+    status, out, _ = run(capsys, "chat", "--as-of", AS_OF)
+    assert status == EXIT_OK
+    assert "Mål 2026" in out and "RESAM – " in out
+
+
+def test_python_dash_m_bot_with_the_bundled_workbook(tmp_path: Path) -> None:
+    """A real process with no settings at all: the bundled demo workbook answers."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"WORKBOOK_PATH", "GOOGLE_SHEET_ID"}
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "deltagare RESAM", "--as-of", AS_OF],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("RESAM – ")
