@@ -110,7 +110,7 @@ def test_missing_workbook_says_what_to_do(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("WORKBOOK_PATH", str(tmp_path / "nope.xlsx"))
-    status, out, err = run(capsys, "ask", "läge")
+    status, _out, err = run(capsys, "ask", "läge")
     assert status == EXIT_SHEET
     assert "demo-data" in err and "Traceback" not in err
 
