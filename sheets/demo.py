@@ -37,6 +37,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from sheets.schemas import HISTORIK_HEADER
+
 #: The anchor of the workbook bundled with the package (a Monday, ISO week 2026-W48).
 BUNDLED_ANCHOR = date(2026, 11, 23)
 #: The bundled demo workbook: ``write_demo_workbook(BUNDLED_PATH, BUNDLED_ANCHOR)``.
@@ -68,6 +70,18 @@ DELTAGARE_HEADER = [
 # "Kommentar" is a column of the association's own: the bot ignores unknown columns.
 EKONOMI_HEADER = ["Insats", "Månad", "Belopp (kr)", "Kommentar"]
 PERSONAL_HEADER = ["Slack-ID", "Namn", "Roll"]
+HISTORIK_HEADER = [
+    "Vecka",
+    "Datum",
+    "Insats",
+    "Aktiva",
+    "Nya",
+    "Avslutade",
+    "Till arbete/studier",
+    "Postad",
+]
+#: Weeks of Historik before the anchor's week, as if the bot had posted every Monday.
+HISTORY_WEEKS = 11
 
 _T = TypeVar("_T")
 
@@ -274,7 +288,8 @@ class _Participant:
 def demo_tabs(anchor: date, seed: int = 2026) -> dict[str, list[list[object]]]:
     """Return the demo workbook's raw rows per tab, header row first.
 
-    Tabs: Insatser, Deltagare, Ekonomi, Personal (no Historik: the bot writes that). Cells are
+    Tabs: Insatser, Deltagare, Ekonomi, Personal, and Historik for the 11 weeks before the anchor's
+    week, as if the bot had posted every Monday (the anchor's own week is left for it). Cells are
     ``str``, ``int``, ``date`` or ``None``, some typed as text the way people type them. The
     result depends on `anchor` and `seed` only (see the module docstring for the anchor).
     """
@@ -286,7 +301,46 @@ def demo_tabs(anchor: date, seed: int = 2026) -> dict[str, list[list[object]]]:
         "Deltagare": _deltagare_rows(rng, participants),
         "Ekonomi": _ekonomi_rows(rng, anchor, periods),
         "Personal": [list(PERSONAL_HEADER), *(list[object](row) for row in _STAFF)],
+        "Historik": _historik_rows(anchor, periods, participants),
     }
+
+
+def _historik_rows(
+    anchor: date, periods: dict[str, tuple[date, date | None]], people: list[_Participant]
+) -> list[list[object]]:
+    """What the weekly post would have recorded on each of the Mondays before the anchor's week."""
+    outcome_words = {
+        word.casefold() for group in ("arbete", "studier") for word, _ in _REASONS[group]
+    }
+    rows: list[list[object]] = [list(HISTORIK_HEADER)]
+    this_monday = _monday(anchor)
+    for back in range(HISTORY_WEEKS, 0, -1):
+        day = this_monday - timedelta(weeks=back)
+        first, last = day - timedelta(days=7), day - timedelta(days=1)
+        year, week, _ = day.isocalendar()
+        label = f"{year}-W{week:02d}"
+        totals = [0, 0, 0, 0]
+        for plan in _PLANS:
+            start, end = periods[plan.code]
+            if not start <= day <= (end or day):
+                continue
+            mine = [p for p in people if p.insats == plan.code and p.reason != "felregistrering"]
+            figures = [
+                sum(1 for p in mine if p.enrolled <= day and (p.exited is None or p.exited > day)),
+                sum(1 for p in mine if first <= p.enrolled <= last),
+                sum(1 for p in mine if p.exited and first <= p.exited <= last),
+                sum(
+                    1
+                    for p in mine
+                    if p.exited
+                    and first <= p.exited <= last
+                    and (p.reason or "").casefold() in outcome_words
+                ),
+            ]
+            totals = [a + b for a, b in zip(totals, figures, strict=True)]
+            rows.append([label, day, plan.code, *figures, None])
+        rows.append([label, day, "*", *totals, f"{day.isoformat()} 08:00"])
+    return rows
 
 
 def write_demo_workbook(path: Path, anchor: date, seed: int = 2026) -> None:

@@ -20,6 +20,8 @@ from sheets.demo import (
     demo_tabs,
     write_demo_workbook,
 )
+from sheets.schemas import HISTORIK_HEADER
+from sheets.validate import load_dataset
 
 ANCHORS = [
     BUNDLED_ANCHOR,
@@ -75,7 +77,8 @@ def test_another_seed_gives_other_participants() -> None:
 
 def test_tabs_and_headers() -> None:
     tabs = demo_tabs(BUNDLED_ANCHOR)
-    assert list(tabs) == ["Insatser", "Deltagare", "Ekonomi", "Personal"]
+    assert list(tabs) == ["Insatser", "Deltagare", "Ekonomi", "Personal", "Historik"]
+    assert tabs["Historik"][0] == HISTORIK_HEADER
     assert tabs["Insatser"][0] == INSATSER_HEADER
     assert tabs["Deltagare"][0] == DELTAGARE_HEADER
     assert tabs["Ekonomi"][0][:3] == ["Insats", "Månad", "Belopp (kr)"] == EKONOMI_HEADER[:3]
@@ -216,3 +219,16 @@ def test_ekonomi_runs_from_january_to_the_anchor_month() -> None:
         for row in records(demo_tabs(anchor), "Ekonomi")
     }
     assert months == {date(anchor.year, month, 1) for month in range(1, anchor.month + 1)}
+
+
+def test_demo_history_reads_back_cleanly_and_feeds_the_weekly_post() -> None:
+    from commands.context import Context
+    from commands.weekly import compose_weekly
+
+    data = load_dataset(demo_tabs(BUNDLED_ANCHOR))
+    assert not [p for p in data.problems if p.tab == "Historik"]
+    post = compose_weekly(data, Context(BUNDLED_ANCHOR))
+    assert all(value is not None for _, value in post.chart)  # 11 weeks of Historik + this week
+    assert any(
+        cell[0] in "▲▼±" for _, _, change, *_ in post.reply.blocks[1].rows for cell in [change]
+    )  # type: ignore[union-attr]
