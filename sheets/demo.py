@@ -70,16 +70,6 @@ DELTAGARE_HEADER = [
 # "Kommentar" is a column of the association's own: the bot ignores unknown columns.
 EKONOMI_HEADER = ["Insats", "Månad", "Belopp (kr)", "Kommentar"]
 PERSONAL_HEADER = ["Slack-ID", "Namn", "Roll"]
-HISTORIK_HEADER = [
-    "Vecka",
-    "Datum",
-    "Insats",
-    "Aktiva",
-    "Nya",
-    "Avslutade",
-    "Till arbete/studier",
-    "Postad",
-]
 #: Weeks of Historik before the anchor's week, as if the bot had posted every Monday.
 HISTORY_WEEKS = 11
 
