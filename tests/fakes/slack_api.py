@@ -1,0 +1,317 @@
+"""A local stand-in for the Slack Web API and for the response_urls of slash commands.
+
+In the style of bolt-python's ``tests/mock_web_api_server``: a real HTTP server on 127.0.0.1 with
+an ephemeral port, in a background thread, reached by the real slack_sdk ``WebClient`` (point it
+here with ``base_url=api.api_url``, i.e. ``SLACK_API_URL``) and by bolt's ``respond()`` (give a
+slash command ``response_url=api.response_url()``). It records every call and can be scripted to
+fail::
+
+    with FakeSlackApi() as api:
+        client = WebClient(token=api.bot_token, base_url=api.api_url)
+        api.fail_next("chat.postMessage", 429, headers={"Retry-After": "0"})
+        client.chat_postMessage(channel="C0TEST", text="hej")  # retried by the retry handler
+        assert len(api.calls("chat.postMessage")) == 2
+
+Web API methods are answered at ``/api/<method>`` like Slack does: HTTP 200 with ``{"ok": ...}``,
+``invalid_auth`` for a token other than `bot_token`, ``unknown_method`` for methods it does not
+know. A response_url is ``/response/<name>`` and answers ``ok``. Files uploaded with
+``files.getUploadURLExternal`` go to ``/upload/<file id>``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+BOT_TOKEN = "xoxb-0000000000-fake-finsam-test-token"
+BOT_USER_ID = "U0FINSAMBOT"
+BOT_ID = "B0FINSAMBOT"
+TEAM_ID = "T0FINSAM"
+#: Route names of requests that are not Web API methods.
+RESPONSE_URL = "response_url"
+UPLOAD = "upload"
+
+
+@dataclass(frozen=True)
+class SlackCall:
+    """One request the fake received.
+
+    `route` is the Web API method (``chat.postMessage``), ``response_url``, ``upload`` or
+    ``unknown``; `name` is the last path segment of a response_url or upload.
+    """
+
+    route: str
+    name: str
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    received_at: float
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The arguments: the JSON body, or the form fields (one value each) of a form body."""
+        if not self.body:
+            return {}
+        if self.headers.get("content-type", "").startswith("application/json"):
+            decoded = json.loads(self.body)
+            return decoded if isinstance(decoded, dict) else {"_": decoded}
+        return {key: values[0] for key, values in parse_qs(self.body.decode()).items()}
+
+
+@dataclass
+class ScriptedResponse:
+    """A response given instead of the normal answer to the next call of `route`."""
+
+    route: str
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        self.server.fake._handle(self)
+
+    def do_POST(self) -> None:
+        self.server.fake._handle(self)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep pytest output clean
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeSlackApi
+
+
+class FakeSlackApi:
+    """The Slack Web API and response_urls, locally.
+
+    Start it with ``with FakeSlackApi() as api:`` (or ``start()``/``stop()``). ``api_url`` is the
+    value for ``SLACK_API_URL``; ``response_url(name)`` a response_url to put in a slash command.
+    ``calls(route)`` returns what arrived, ``wait_for(route, count)`` waits for it, and
+    ``fail_next(route, status, ...)`` scripts an error (429 with ``Retry-After``, 500, ...).
+    """
+
+    def __init__(self, *, bot_token: str = BOT_TOKEN, bot_user_id: str = BOT_USER_ID) -> None:
+        self.bot_token = bot_token
+        self.bot_user_id = bot_user_id
+        self.received: list[SlackCall] = []
+        self.scripted: list[ScriptedResponse] = []
+        self._lock = threading.Lock()
+        self._ts = itertools.count(1)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> FakeSlackApi:
+        """Start serving on 127.0.0.1 and an ephemeral port; return self."""
+        server = _Server(("127.0.0.1", 0), _Handler)
+        server.fake = self
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-slack-api"
+        )
+        self._thread.daemon = True
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free the port."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> FakeSlackApi:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The server's base URL, ``http://127.0.0.1:PORT``."""
+        if self._server is None:
+            raise RuntimeError("the fake Slack API is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        """The Web API base URL, for ``SLACK_API_URL`` (ends in ``/api/`` as Slack's does)."""
+        return f"{self.url}/api/"
+
+    def response_url(self, name: str = "command") -> str:
+        """Return a response_url whose calls are recorded under route ``response_url``."""
+        return f"{self.url}/response/{name}"
+
+    # -- faults and records -------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        route: str,
+        status: int,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` calls of `route` with `status` (and `body`, default an
+        ``{"ok": false}`` error) instead of the normal answer."""
+        response = ScriptedResponse(route, status, dict(headers or {}), body)
+        with self._lock:
+            self.scripted.extend([response] * times)
+
+    def calls(self, route: str | None = None, name: str | None = None) -> list[SlackCall]:
+        """Return the calls of `route` (all when None), optionally only those to `name`."""
+        with self._lock:
+            return [
+                call
+                for call in self.received
+                if (route is None or call.route == route) and (name is None or call.name == name)
+            ]
+
+    def wait_for(
+        self, route: str, count: int = 1, *, name: str | None = None, timeout: float = 5.0
+    ) -> list[SlackCall]:
+        """Wait until `count` calls of `route` (to `name`) arrived; return them (maybe fewer)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.calls(route, name)
+            if len(found) >= count:
+                return found
+            time.sleep(0.01)
+        return self.calls(route, name)
+
+    def clear(self) -> None:
+        """Forget the recorded calls and scripted responses."""
+        with self._lock:
+            self.received.clear()
+            self.scripted.clear()
+
+    # -- HTTP ---------------------------------------------------------------------------------
+
+    def _handle(self, handler: _Handler) -> None:
+        split = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        parts = split.path.strip("/").split("/")
+        if len(parts) == 2 and parts[0] == "api":
+            route, name = parts[1], ""
+        elif len(parts) == 2 and parts[0] == "response":
+            route, name = RESPONSE_URL, parts[1]
+        elif len(parts) == 2 and parts[0] == "upload":
+            route, name = UPLOAD, parts[1]
+        else:
+            route, name = "unknown", ""
+        call = SlackCall(
+            route=route,
+            name=name,
+            method=handler.command,
+            path=split.path,
+            headers={key.lower(): value for key, value in handler.headers.items()},
+            body=body,
+            received_at=time.monotonic(),
+        )
+        with self._lock:
+            self.received.append(call)
+            scripted = next((s for s in self.scripted if s.route == route), None)
+            if scripted is not None:
+                self.scripted.remove(scripted)
+        if scripted is not None:
+            default = {"ok": False, "error": "ratelimited" if scripted.status == 429 else "fatal"}
+            self._reply(
+                handler,
+                scripted.status,
+                scripted.body if scripted.body is not None else default,
+                scripted.headers,
+            )
+            return
+        status, answer = self._answer(call)
+        self._reply(handler, status, answer)
+
+    def _reply(
+        self, handler: _Handler, status: int, body: Any, headers: Mapping[str, str] | None = None
+    ) -> None:
+        if isinstance(body, bytes | str):
+            data = body.encode() if isinstance(body, str) else body
+            content_type = "text/plain; charset=utf-8"
+        else:
+            data = json.dumps(body).encode()
+            content_type = "application/json; charset=utf-8"
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            handler.send_header(key, value)
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def _next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def _answer(self, call: SlackCall) -> tuple[int, Any]:
+        if call.route == RESPONSE_URL:
+            return 200, "ok"
+        if call.route == UPLOAD:
+            return 200, f"OK - {len(call.body)}"
+        if call.route == "unknown":
+            return 404, "Not Found"
+        token = call.headers.get("authorization", "").removeprefix("Bearer ")
+        if not token:
+            token = str(call.params.get("token", ""))
+        if token != self.bot_token:
+            return 200, {"ok": False, "error": "invalid_auth" if token else "not_authed"}
+        params = call.params
+        method = call.route
+        if method == "auth.test":
+            return 200, {
+                "ok": True,
+                "url": "https://finsam-test.slack.com/",
+                "team": "Finsam Test",
+                "user": "finsam",
+                "team_id": TEAM_ID,
+                "user_id": self.bot_user_id,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": False,
+            }
+        if method == "chat.postMessage":
+            ts = self._next_ts()
+            message = {"type": "message", "user": self.bot_user_id, "bot_id": BOT_ID, "ts": ts}
+            message.update({k: params[k] for k in ("text", "blocks", "thread_ts") if k in params})
+            return 200, {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+        if method == "chat.postEphemeral":
+            return 200, {"ok": True, "message_ts": self._next_ts()}
+        if method in ("chat.update", "chat.delete"):
+            return 200, {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+        if method == "conversations.open":
+            return 200, {"ok": True, "channel": {"id": "D0FINSAMDM"}}
+        if method == "users.info":
+            user = params.get("user", "")
+            return 200, {"ok": True, "user": {"id": user, "tz": "Europe/Stockholm"}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F0{next(self._ts):08d}"
+            return 200, {
+                "ok": True,
+                "upload_url": f"{self.url}/upload/{file_id}",
+                "file_id": file_id,
+            }
+        if method == "files.completeUploadExternal":
+            files = params.get("files")
+            listed = json.loads(files) if isinstance(files, str) else files or []
+            return 200, {"ok": True, "files": [{"id": f.get("id")} for f in listed]}
+        return 200, {"ok": False, "error": "unknown_method"}
