@@ -6,6 +6,7 @@ The Slack app, the CLI's ``ask`` and ``chat`` all call `answer`, so every surfac
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from commands.caseload import caseload
 from commands.check import check
@@ -14,6 +15,7 @@ from commands.parse import Request, parse_request
 from commands.project import budget, project_card
 from commands.reply import Block, Paragraph, Reply, Table
 from commands.status import goals, status
+from commands.weekly import compose_weekly
 from sheets.dataset import Dataset
 
 #: Subcommand → (usage in Swedish, usage in English, what it answers in Swedish, in English).
@@ -53,6 +55,12 @@ HELP: dict[str, tuple[str, str, str, str]] = {
         "check",
         "fel i arket, med flik, cell och hur du rättar",
         "problems in the sheet, with tab, cell and how to fix them",
+    ),
+    "vecka": (
+        "vecka",
+        "week",
+        "en förhandsvisning av veckans statusinlägg",
+        "a preview of this week's status post",
     ),
     "hjälp": ("hjälp", "help", "den här texten", "this text"),
 }
@@ -94,6 +102,13 @@ def error_reply(error: CommandError, context: Context) -> Reply:
     )
 
 
+def weekly_preview(data: Dataset, context: Context) -> Reply:
+    """Return the weekly post as it would go out now, marked as a preview."""
+    post = compose_weekly(data, context).reply
+    t = context.language
+    return replace(post, title=t("Förhandsvisning: ", "Preview: ") + post.title)
+
+
 def _handler(request: Request) -> Callable[[Dataset, Context], Reply] | None:
     argument = request.argument
     handlers: dict[str, Callable[[Dataset, Context], Reply]] = {
@@ -103,6 +118,7 @@ def _handler(request: Request) -> Callable[[Dataset, Context], Reply] | None:
         "deltagare": lambda data, context: caseload(data, argument, context),
         "insats": lambda data, context: project_card(data, argument, context),
         "budget": lambda data, context: budget(data, argument, context),
+        "vecka": weekly_preview,
     }
     return handlers.get(request.subcommand or "")
 

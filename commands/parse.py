@@ -14,6 +14,7 @@ SUBCOMMANDS: dict[str, tuple[str, ...]] = {
     "mål": ("mål", "goals", "mal", "goal"),
     "budget": ("budget", "costs", "ekonomi"),
     "kontroll": ("kontroll", "check", "validate"),
+    "vecka": ("vecka", "week", "weekly", "veckostatus"),
 }
 SHARE_WORDS = ("dela", "share")
 

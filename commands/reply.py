@@ -82,5 +82,5 @@ class Reply:
 
 
 def _looks_numeric(cell: str) -> bool:
-    stripped = cell.replace(" ", "").replace("\u00a0", "").rstrip("%").lstrip("<▲▼+-−")
+    stripped = cell.replace(" ", "").replace("\u00a0", "").rstrip("%").lstrip("<▲▼±+-−")
     return stripped in ("", "–") or stripped.replace(",", "").replace("/", "").isdigit()
