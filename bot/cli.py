@@ -1,4 +1,4 @@
-"""The command line: ``finsam-bot ask|figures|check|demo-data|chat …`` (SPEC §8).
+"""The command line: ``finsam-bot ask|figures|check|demo-data|chat|serve …`` (SPEC §8).
 
 Each command builds the settings, reads the sheet once through the same cache the Slack app uses,
 and prints what the pure commands return.
@@ -81,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = with_as_of(sub.add_parser("chat", help="an interactive console that talks like the bot"))
     chat.add_argument("--user", metavar="SLACK_ID", help="talk as this Slack user")
+
+    sub.add_parser(
+        "serve",
+        help="run the Slack app: Socket Mode with SLACK_APP_TOKEN, else HTTP mode on PORT",
+    )
     return parser
 
 
@@ -96,6 +101,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"finsam-bot: setting {field}: {item['msg']}", file=sys.stderr)
         return EXIT_USAGE
     language = Language(settings.language)
+
+    if args.command == "serve":
+        # Imported here: the Slack and gunicorn machinery is only needed by this one command.
+        from bot.server import serve
+
+        logging.getLogger().setLevel(logging.INFO)
+        return serve(settings)
 
     if args.command == "demo-data":
         anchor = args.as_of or settings.today()

@@ -16,10 +16,15 @@ Web API methods are answered at ``/api/<method>`` like Slack does: HTTP 200 with
 ``invalid_auth`` for a token other than `bot_token`, ``unknown_method`` for methods it does not
 know. A response_url is ``/response/<name>`` and answers ``ok``. Files uploaded with
 ``files.getUploadURLExternal`` go to ``/upload/<file id>``.
+
+The module also builds what Slack sends to the app: slash-command and event bodies, and the
+signed headers (``signed_headers``) that bolt's real signature check verifies.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import json
 import threading
@@ -28,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 BOT_TOKEN = "xoxb-0000000000-fake-finsam-test-token"
 BOT_USER_ID = "U0FINSAMBOT"
@@ -315,3 +320,89 @@ class FakeSlackApi:
             listed = json.loads(files) if isinstance(files, str) else files or []
             return 200, {"ok": True, "files": [{"id": f.get("id")} for f in listed]}
         return 200, {"ok": False, "error": "unknown_method"}
+
+
+# -- what Slack sends to the app ------------------------------------------------------------------
+
+SIGNING_SECRET = "0123456789abcdef-finsam-test-signing-secret"
+APP_ID = "A0FINSAMAPP"
+
+
+def signature(body: bytes, timestamp: int | str, secret: str = SIGNING_SECRET) -> str:
+    """Return Slack's ``X-Slack-Signature`` of `body`: ``v0=`` + HMAC-SHA256 of ``v0:{ts}:{body}``."""
+    base = f"v0:{timestamp}:".encode() + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def signed_headers(
+    body: bytes,
+    content_type: str,
+    *,
+    secret: str = SIGNING_SECRET,
+    timestamp: int | None = None,
+    retry_num: int | None = None,
+) -> dict[str, str]:
+    """Return the headers Slack sends with `body`, signed with `secret` at `timestamp` (now)."""
+    stamp = int(time.time()) if timestamp is None else timestamp
+    headers = {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": str(stamp),
+        "X-Slack-Signature": signature(body, stamp, secret),
+        "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+    }
+    if retry_num is not None:
+        headers["X-Slack-Retry-Num"] = str(retry_num)
+        headers["X-Slack-Retry-Reason"] = "http_timeout"
+    return headers
+
+
+def slash_command_body(
+    text: str,
+    response_url: str,
+    *,
+    user_id: str = "U0DEMO01",
+    channel_id: str = "C0FINSAM",
+    command: str = "/finsam",
+) -> bytes:
+    """Return a slash command's form-encoded body as Slack posts it."""
+    fields = {
+        "token": "legacy-verification-token-unused",
+        "team_id": TEAM_ID,
+        "team_domain": "finsam-test",
+        "channel_id": channel_id,
+        "channel_name": "finsam",
+        "user_id": user_id,
+        "user_name": user_id.lower(),
+        "command": command,
+        "text": text,
+        "api_app_id": APP_ID,
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": f"{int(time.time())}.1.trigger",
+    }
+    return urlencode(fields).encode()
+
+
+def event_body(event: dict[str, Any], event_id: str, *, bot_user_id: str = BOT_USER_ID) -> bytes:
+    """Return an Events API ``event_callback`` body (JSON) wrapping `event`."""
+    now = int(time.time())
+    envelope = {
+        "token": "legacy-verification-token-unused",
+        "team_id": TEAM_ID,
+        "api_app_id": APP_ID,
+        "event": {"event_ts": event.get("ts", f"{now}.000100"), **event},
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": now,
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": TEAM_ID,
+                "user_id": bot_user_id,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+        "is_ext_shared_channel": False,
+    }
+    return json.dumps(envelope).encode()

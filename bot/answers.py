@@ -1,0 +1,199 @@
+"""From a question typed in Slack to the Reply the bot gives, whatever goes wrong on the way.
+
+This is where the Slack app decides *what* to answer: it reads the sheet, checks that the asker
+may use the bot, calls the pure commands, and turns a sheet that cannot be read or a bug into a
+polite reply. *How* the answer is sent (response_url, thread, ephemeral) is `bot.listeners`'.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from commands.context import Context
+from commands.dispatch import answer_request
+from commands.language import Language
+from commands.parse import Request, parse_request
+from commands.reply import Paragraph, Reply
+from sheets.columns import find_tab
+from sheets.dataset import Dataset
+from sheets.errors import SheetsError
+from sheets.schemas import PersonalRow
+
+log = logging.getLogger(__name__)
+
+#: Subcommands whose answer is only ever shown to the asker, even with ``dela``: the weekly post's
+#: preview is a preview (SPEC §5), not the post.
+PRIVATE_SUBCOMMANDS = frozenset({"vecka"})
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What to say to one question.
+
+    Attributes:
+        reply: the reply to render.
+        private: show it to the asker only, wherever they asked (help, a mistake, a refusal, an
+            error, a preview); otherwise it follows where it was asked.
+        share: the asker wrote ``dela``/``share`` (a slash-command answer goes to the channel).
+    """
+
+    reply: Reply
+    private: bool
+    share: bool = False
+
+
+class Answerer:
+    """Answers questions as the Slack app does: one instance per app, shared by its threads.
+
+    Args:
+        load: returns the Dataset (``DatasetCache.get``); may raise SheetsError.
+        language: the language of replies (LANGUAGE).
+        small_count_min: the privacy threshold (SMALL_COUNT_MIN).
+        today: returns the as-of date for a question (today in TIMEZONE).
+    """
+
+    def __init__(
+        self,
+        load: Callable[[], Dataset],
+        language: Language,
+        small_count_min: int,
+        today: Callable[[], date],
+    ) -> None:
+        self.load = load
+        self.language = language
+        self.small_count_min = small_count_min
+        self.today = today
+
+    def answer(self, text: str, user_id: str | None) -> Answer:
+        """Return the answer to `text` asked by Slack user `user_id`.
+
+        Never raises: a sheet that cannot be read, an asker not in Personal and an unexpected
+        error all become private replies (the last also one log line, without cell values).
+        """
+        request = parse_request(text)
+        try:
+            data = self.load()
+            if not may_ask(data, user_id):
+                return Answer(refusal(user_id, self.language), private=True)
+            context = Context(self.today(), self.language, self.small_count_min, user_id)
+            reply = answer_request(data, request, context)
+        except SheetsError as error:
+            return Answer(sheet_unreachable(error, self.language), private=True)
+        except Exception as error:  # the outermost edge: a bug must not leave the asker waiting
+            log.error("answering %s failed: %s", _kind(request), describe_exception(error))
+            return Answer(something_went_wrong(self.language), private=True)
+        private = reply.is_help or request.subcommand in PRIVATE_SUBCOMMANDS
+        return Answer(reply, private=private, share=request.share)
+
+
+def may_ask(data: Dataset, user_id: str | None) -> bool:
+    """Return True when `user_id` may use the bot: Personal lists them, or Personal is empty.
+
+    A Personal tab whose rows all have errors keeps the bot closed rather than open to everyone:
+    an unreadable Slack-ID must not turn the access list off.
+    """
+    staff = {row.slack_id.upper() for row in data.staff}
+    restricted = bool(staff) or any(
+        problem.severity == "error" and find_tab([problem.tab], PersonalRow) is not None
+        for problem in data.problems
+    )
+    if not restricted:
+        return True
+    return user_id is not None and user_id.upper() in staff
+
+
+def refusal(user_id: str | None, language: Language) -> Reply:
+    """Return the polite refusal for someone not on the Personal tab (reveals no figures)."""
+    who = f" ({user_id})" if user_id else ""
+    return Reply(
+        language("Du har inte tillgång till finsam-bot", "You do not have access to finsam-bot"),
+        (
+            Paragraph(
+                language(
+                    "Jag svarar bara personal som finns på fliken Personal i förbundets ark. Be "
+                    f"samordnaren lägga till ditt Slack-ID{who} där, så kan du fråga mig sedan.",
+                    "I only answer staff listed on the Personal tab of the association's sheet. "
+                    f"Ask the coordinator to add your Slack ID{who} there, and then ask me again.",
+                )
+            ),
+        ),
+        is_help=True,
+    )
+
+
+def sheet_unreachable(error: SheetsError, language: Language) -> Reply:
+    """Return the reply for a sheet that cannot be read, with what is wrong and what to do."""
+    return Reply(
+        language("Arket går inte att läsa just nu", "The sheet cannot be read right now"),
+        (
+            Paragraph(error.message(language.code)),
+            Paragraph(
+                language(
+                    "Försök igen om en stund. Samordnaren kan se mer med finsam-bot check.",
+                    "Try again in a while. The coordinator can see more with finsam-bot check.",
+                )
+            ),
+        ),
+        is_help=True,
+    )
+
+
+def something_went_wrong(language: Language) -> Reply:
+    """Return the reply for an unexpected error (a bug): no details, the log has them."""
+    return Reply(
+        language("Något gick fel", "Something went wrong"),
+        (
+            Paragraph(
+                language(
+                    "Något gick fel när jag skulle svara. Samordnaren har fått veta det; försök "
+                    "igen om en stund.",
+                    "Something went wrong while I was answering. The coordinator has been told; "
+                    "try again in a while.",
+                )
+            ),
+        ),
+        is_help=True,
+    )
+
+
+def describe_exception(error: BaseException) -> str:
+    """Return an exception as one log line: its type and where it was raised, never its message.
+
+    The message of an exception raised on sheet data may quote a cell (a pandas KeyError, a
+    ValueError from a parser), and logs must carry no cell values (SPEC §7). The place is the
+    innermost frame of this project's code, and the innermost frame overall when that differs.
+    """
+    frames = traceback.extract_tb(error.__traceback__)
+    ours = [frame for frame in frames if _is_project_file(frame.filename)]
+    places = ours[-1:] + frames[-1:]
+    where = " ← ".join(dict.fromkeys(_place(frame) for frame in reversed(places)))
+    name = type(error).__qualname__
+    module = type(error).__module__
+    if module not in ("builtins", "__main__"):
+        name = f"{module}.{name}"
+    return f"{name} at {where}" if where else name
+
+
+def _is_project_file(filename: str) -> bool:
+    path = Path(filename).resolve()
+    return path.is_relative_to(_PROJECT_ROOT) and ".venv" not in path.parts
+
+
+def _place(frame: traceback.FrameSummary) -> str:
+    path = Path(frame.filename)
+    try:
+        shown = path.resolve().relative_to(_PROJECT_ROOT).as_posix()
+    except ValueError:
+        shown = "/".join(path.parts[-2:])  # a library: its package and file are enough
+    return f"{shown}:{frame.lineno} in {frame.name}"
+
+
+def _kind(request: Request) -> str:
+    """Return which subcommand was asked, for the log: never the words typed after it."""
+    return f"'{request.subcommand}'" if request.subcommand else "a question"

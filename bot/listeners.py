@@ -1,0 +1,167 @@
+"""The Slack listeners: ``/finsam``, @mentions and direct messages, all answered the same way.
+
+Every listener acknowledges first and reads the sheet after (Slack waits 3 seconds for the ack).
+With bolt's default ``process_before_response=False`` the listener runs in bolt's thread pool and
+the ack goes back to Slack the moment ``ack()`` is called, so the HTTP response never waits for
+the sheet. The answer then goes out on its own: through the slash command's response_url, or as
+``chat.postMessage`` in the thread of the mention or DM.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.answers import Answer, Answerer, describe_exception
+from bot.blocks import render_reply
+from commands.language import Language
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/finsam"
+#: How many recent event IDs are remembered to answer a retried event once. Slack retries an
+#: event three times within about five minutes, so a few thousand covers any plausible traffic.
+RECENT_EVENTS = 4096
+
+
+class RecentEvents:
+    """The most recent Slack event IDs, to recognise an event Slack sends again.
+
+    Slack retries an event (``X-Slack-Retry-Num``, same ``event_id``) when the first delivery was
+    not acknowledged in time; answering each delivery would answer twice. Bounded, thread-safe.
+    """
+
+    def __init__(self, size: int = RECENT_EVENTS) -> None:
+        self.size = size
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_time(self, event_id: str) -> bool:
+        """Return True the first time `event_id` is seen (and remember it), False after that."""
+        with self._lock:
+            if event_id in self._seen:
+                self._seen.move_to_end(event_id)
+                return False
+            self._seen[event_id] = None
+            if len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+            return True
+
+
+def register(app: App, answerer: Answerer, recent_events: RecentEvents | None = None) -> None:
+    """Register the middleware, the listeners and the error handler of the bot on `app`."""
+    events = recent_events or RecentEvents()
+    language = answerer.language
+
+    def answer_each_event_once(body: dict[str, Any], next_: Callable[[], None]) -> Any:
+        event_id = body.get("event_id")
+        if isinstance(event_id, str) and not events.first_time(event_id):
+            return BoltResponse(status=200, body="")  # acknowledge the retry, answer nothing
+        next_()
+        return None
+
+    def slash_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        ack()
+        answer = answerer.answer(command.get("text", ""), command.get("user_id"))
+        message = render_reply(answer.reply, language)
+        public = answer.share and not answer.private
+        response = respond(
+            **message.as_kwargs(), response_type="in_channel" if public else "ephemeral"
+        )
+        if response.status_code != 200:
+            log.warning("the response_url answered HTTP %s", response.status_code)
+
+    def mention(ack: Ack, event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        ack()
+        channel = event.get("channel", "")
+        if event.get("channel_type") == "im" or channel.startswith("D"):
+            return  # a mention in a DM is answered as the DM itself
+        text = _without_mention(event.get("text", ""), context.bot_user_id)
+        answer = answerer.answer(text, event.get("user"))
+        _post(client, channel, event, answer, language, private_in_channel=True)
+
+    def direct_message(
+        ack: Ack, event: dict[str, Any], context: BoltContext, client: WebClient
+    ) -> None:
+        ack()
+        if not _is_question_in_dm(event):
+            return
+        text = _without_mention(event.get("text", ""), context.bot_user_id)
+        answer = answerer.answer(text, event.get("user"))
+        _post(client, event["channel"], event, answer, language, private_in_channel=False)
+
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        detail = ""
+        if isinstance(error, SlackApiError):
+            detail = f" (Slack answered {error.response.get('error')})"
+        log.error(
+            "handling a Slack %s failed: %s%s",
+            _request_kind(body),
+            describe_exception(error),
+            detail,
+        )
+
+    app.middleware(answer_each_event_once)
+    app.command(COMMAND)(slash_command)
+    app.event("app_mention")(mention)
+    # Every message event is listened to, so that the ones ignored here (edits, the bot's own
+    # messages) are not logged by bolt as unhandled requests together with their text.
+    app.event("message")(direct_message)
+    app.error(on_error)
+
+
+def _post(
+    client: WebClient,
+    channel: str,
+    event: dict[str, Any],
+    answer: Answer,
+    language: Language,
+    *,
+    private_in_channel: bool,
+) -> None:
+    """Post `answer` in the thread of `event`: privately to the asker when it is private and
+    asked in a channel (a DM is private already)."""
+    message = render_reply(answer.reply, language)
+    thread_ts = event.get("thread_ts") or event.get("ts")
+    if answer.private and private_in_channel:
+        client.chat_postEphemeral(
+            channel=channel, user=event.get("user", ""), thread_ts=thread_ts, **message.as_kwargs()
+        )
+    else:
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message.as_kwargs())
+
+
+def _is_question_in_dm(event: dict[str, Any]) -> bool:
+    """Return True for a person's new message in a DM with the bot (not an edit, a bot, a join)."""
+    return (
+        event.get("channel_type") == "im"
+        and not event.get("subtype")
+        and not event.get("bot_id")
+        and bool(event.get("user"))
+        and bool(event.get("channel"))
+    )
+
+
+def _without_mention(text: str, bot_user_id: str | None) -> str:
+    """Return `text` without mentions of the bot itself, wherever they are in the sentence."""
+    if not bot_user_id:
+        return text
+    return re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text).strip()
+
+
+def _request_kind(body: dict[str, Any]) -> str:
+    """Return what kind of request failed, for the log: never its text."""
+    if body.get("command"):
+        return f"{body['command']} command"
+    event = body.get("event")
+    if isinstance(event, dict):
+        return f"{event.get('type', 'unknown')} event"
+    return "request"

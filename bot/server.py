@@ -1,0 +1,136 @@
+"""Running the Slack app: Socket Mode, or HTTP mode behind gunicorn (``finsam-bot serve``).
+
+Socket Mode (SLACK_APP_TOKEN set) needs no public URL: the app opens a WebSocket to Slack. HTTP
+mode serves Slack's requests at ``/slack/events`` on PORT, checks their signatures with
+SLACK_SIGNING_SECRET, and answers ``/healthz`` for the platform's health check. It runs under
+gunicorn with one worker process and several threads, as bolt's own Heroku example does, not under
+bolt's development server: one worker, so whatever runs beside the app (the weekly scheduler) runs
+exactly once.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from gunicorn.app.base import BaseApplication
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackClientError
+
+from bot.app import build_app
+from bot.config import Settings
+from bot.source import open_cache
+from sheets.errors import SheetsError
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+EXIT_OK, EXIT_USAGE, EXIT_SHEET = 0, 2, 3
+#: gunicorn threads of the one worker: each holds a request only until its ack (well under a
+#: second), the answers are computed in bolt's own thread pool.
+THREADS = 8
+
+
+def wsgi_app(app: App) -> WSGIApplication:
+    """Return the WSGI application of HTTP mode: Slack's requests and ``/healthz``."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in (
+            "GET",
+            "HEAD",
+        ):
+            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"ok\n"]
+        return slack(environ, start_response)
+
+    return application
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
+    """gunicorn started from code, serving one WSGI application with the given options."""
+
+    def __init__(self, application: WSGIApplication, options: dict[str, Any]) -> None:
+        self.application = application
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        """Apply `options` (gunicorn setting names) to gunicorn's configuration."""
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> WSGIApplication:
+        """Return the application (built before the worker was forked, so a bad token shows
+        at start rather than as a worker that keeps failing to boot)."""
+        return self.application
+
+
+def gunicorn_options(port: int) -> dict[str, Any]:
+    """Return the gunicorn settings of HTTP mode on `port`."""
+    return {
+        "bind": f"0.0.0.0:{port}",
+        "workers": 1,
+        "worker_class": "gthread",
+        "threads": THREADS,
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "errorlog": "-",
+        "accesslog": None,  # request lines add nothing to Slack's own retries and logs
+        "loglevel": "info",
+        "proc_name": "finsam-bot",
+    }
+
+
+def serve(settings: Settings, *, out: Callable[[str], None] | None = None) -> int:
+    """Run the Slack app until stopped; return an exit status when it cannot start.
+
+    Socket Mode when SLACK_APP_TOKEN is set, HTTP mode on PORT otherwise. Returns 2 for a missing
+    or refused setting (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, the token itself) and 3 when the
+    sheet's credentials cannot be read; each with a message saying what to do.
+    """
+    say = out or (lambda message: print(f"finsam-bot: {message}", file=sys.stderr))
+    if settings.slack_bot_token is None:
+        say(
+            "SLACK_BOT_TOKEN is not set, so there is no Slack app to run. Set it (xoxb-…) and "
+            "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET, see README 'Install in your workspace'; "
+            "'finsam-bot chat' tries the bot without Slack."
+        )
+        return EXIT_USAGE
+    app_token = settings.slack_app_token
+    if app_token is None and settings.slack_signing_secret is None:
+        say(
+            "SLACK_SIGNING_SECRET is not set. HTTP mode needs it to check that requests come "
+            "from Slack (Basic Information → Signing Secret); or set SLACK_APP_TOKEN (xapp-…) "
+            "to run in Socket Mode."
+        )
+        return EXIT_USAGE
+    try:
+        cache = open_cache(settings)
+    except SheetsError as error:
+        say(error.message(settings.language))
+        return EXIT_SHEET
+    try:
+        app = build_app(settings, cache.get)
+    except BoltError as error:
+        say(f"Slack refused SLACK_BOT_TOKEN: {error}")
+        return EXIT_USAGE
+    except (SlackClientError, OSError) as error:
+        say(f"cannot reach Slack at {settings.slack_api_url} to check the token: {error}")
+        return EXIT_USAGE
+
+    if app_token is not None:
+        say("Socket Mode: connecting to Slack (no public URL needed)")
+        SocketModeHandler(app, app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
+        return EXIT_OK
+    say(
+        f"HTTP mode: Slack requests at {EVENTS_PATH}, health check at {HEALTH_PATH}, port {settings.port}"
+    )
+    GunicornServer(wsgi_app(app), gunicorn_options(settings.port)).run()
+    return EXIT_OK

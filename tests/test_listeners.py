@@ -1,0 +1,297 @@
+"""The Slack app in-process: bolt's real dispatch and signature check, the app's real WebClient
+against the local Slack stand-in, and sheets that are slow, unreachable or trip a bug.
+
+The end-to-end tests (test_slack_app.py) run the same app under gunicorn; these look closer at
+what happens when something goes wrong, and at the order of the ack and the sheet read.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_bolt import App
+from slack_bolt.request import BoltRequest
+
+from bot.answers import Answerer, describe_exception, may_ask
+from bot.app import build_app
+from bot.cli import main
+from bot.config import Settings
+from bot.listeners import RecentEvents
+from commands.language import Language
+from sheets.backends.workbook import WorkbookBackend
+from sheets.cache import DatasetCache
+from sheets.dataset import Dataset
+from sheets.demo import BUNDLED_ANCHOR, BUNDLED_PATH
+from sheets.errors import SheetUnavailable
+from tests.fakes.slack_api import (
+    BOT_USER_ID,
+    RESPONSE_URL,
+    SIGNING_SECRET,
+    FakeSlackApi,
+    event_body,
+    signed_headers,
+    slash_command_body,
+)
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+STAFF = "U0DEMO01"
+#: What a cell of the sheet might hold; it must never reach a log line.
+CELL_VALUE = "19121212-1212 Anna Lindqvist"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No setting from the environment or a developer's .env (bolt's remove_os_env_temporarily)."""
+    names = {name.upper() for name in Settings.model_fields}
+    for key in list(os.environ):
+        if key.upper() in names or key.upper().startswith(("SLACK_", "GOOGLE_")):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlackApi]:
+    with FakeSlackApi() as api:
+        yield api
+
+
+@pytest.fixture(scope="module")
+def demo() -> Dataset:
+    return DatasetCache(WorkbookBackend(BUNDLED_PATH), 3600).get()
+
+
+def settings_for(slack: FakeSlackApi, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "slack_bot_token": slack.bot_token,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": slack.api_url,
+        "language": "sv",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def make_app(slack: FakeSlackApi, load: Callable[[], Dataset], **overrides: Any) -> App:
+    app = build_app(settings_for(slack, **overrides), load)
+    return app
+
+
+def dispatch(app: App, body: bytes, content_type: str, **signing: Any) -> tuple[int, float]:
+    """Send a signed request through bolt's dispatch; return the status and the time to ack."""
+    headers = signed_headers(body, content_type, **signing)
+    request = BoltRequest(
+        body=body.decode(), headers={key.lower(): [value] for key, value in headers.items()}
+    )
+    started = time.monotonic()
+    response = app.dispatch(request)
+    return response.status, time.monotonic() - started
+
+
+def slash(app: App, slack: FakeSlackApi, text: str, name: str, user_id: str = STAFF) -> float:
+    status, elapsed = dispatch(
+        app, slash_command_body(text, slack.response_url(name), user_id=user_id), FORM
+    )
+    assert status == 200
+    return elapsed
+
+
+def mention(app: App, text: str, event_id: str, user: str = STAFF) -> None:
+    event = {
+        "type": "app_mention",
+        "user": user,
+        "text": f"<@{BOT_USER_ID}> {text}",
+        "ts": "1790000000.000100",
+        "channel": "C0FINSAM",
+    }
+    status, _ = dispatch(app, event_body(event, event_id), JSON)
+    assert status == 200
+
+
+def test_the_ack_does_not_wait_for_the_sheet(slack: FakeSlackApi, demo: Dataset) -> None:
+    read_started = threading.Event()
+
+    def slow_sheet() -> Dataset:
+        read_started.set()
+        time.sleep(1.5)
+        return demo
+
+    app = make_app(slack, slow_sheet)
+    elapsed = slash(app, slack, "läge", "slow")
+    assert elapsed < 0.5, "the ack went back before the sheet was read"
+    assert read_started.wait(2)
+    assert slack.calls(RESPONSE_URL, "slow") == []
+    calls = slack.wait_for(RESPONSE_URL, name="slow", timeout=5)
+    assert len(calls) == 1
+    assert calls[0].params["blocks"][0]["type"] == "header"
+
+
+def test_an_unreachable_sheet_gets_a_reply_that_says_so(slack: FakeSlackApi) -> None:
+    def unreachable() -> Dataset:
+        raise SheetUnavailable(
+            "Google Sheets did not answer in time.", "Google Kalkylark svarade inte i tid."
+        )
+
+    app = make_app(slack, unreachable)
+    slash(app, slack, "läge dela", "down")
+    message = slack.wait_for(RESPONSE_URL, name="down")[0].params
+    assert message["response_type"] == "ephemeral"
+    assert "Google Kalkylark svarade inte i tid." in message["text"]
+
+
+def test_a_bug_gets_an_apology_and_one_log_line_without_cell_values(
+    slack: FakeSlackApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    def buggy() -> Dataset:
+        raise KeyError(CELL_VALUE)
+
+    app = make_app(slack, buggy, language="en")
+    with caplog.at_level(logging.INFO):
+        slash(app, slack, "deltagare RESAM", "bug")
+        message = slack.wait_for(RESPONSE_URL, name="bug")[0].params
+    assert message["response_type"] == "ephemeral"
+    assert "Something went wrong" in message["text"]
+    assert "coordinator has been told" in message["text"]
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    line = errors[0].getMessage()
+    assert "KeyError" in line and "test_listeners.py" in line
+    assert "19121212" not in caplog.text and "Anna" not in caplog.text
+    assert errors[0].exc_info is None, "no traceback with the exception's message in the log"
+
+
+def test_a_failing_slack_api_is_retried_then_logged_once(
+    slack: FakeSlackApi, demo: Dataset, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_app(slack, lambda: demo)
+    slack.fail_next("chat.postMessage", 500, times=3)
+    with caplog.at_level(logging.INFO):
+        mention(app, "läge", "Ev0FAIL1")
+        calls = slack.wait_for("chat.postMessage", 3, timeout=10)
+        deadline = time.monotonic() + 5
+        while not any(r.levelno >= logging.ERROR for r in caplog.records):
+            assert time.monotonic() < deadline, "the error handler logged nothing"
+            time.sleep(0.02)
+    assert len(calls) == 3, "one call and two retries of a 500"
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert "app_mention event" in errors[0].getMessage()
+    assert "SlackApiError" in errors[0].getMessage()
+
+
+def test_a_rate_limited_post_is_sent_after_retry_after(slack: FakeSlackApi, demo: Dataset) -> None:
+    app = make_app(slack, lambda: demo)
+    slack.fail_next("chat.postMessage", 429, headers={"Retry-After": "0"})
+    mention(app, "mål", "Ev0RATE1")
+    calls = slack.wait_for("chat.postMessage", 2, timeout=5)
+    assert len(calls) == 2
+    assert calls[1].params["thread_ts"] == "1790000000.000100"
+
+
+def test_a_private_answer_to_a_mention_is_ephemeral_in_the_thread(
+    slack: FakeSlackApi, demo: Dataset
+) -> None:
+    app = make_app(slack, lambda: demo)
+    mention(app, "hjälp", "Ev0HELP1")
+    calls = slack.wait_for("chat.postEphemeral")
+    assert len(calls) == 1
+    assert calls[0].params["user"] == STAFF
+    assert calls[0].params["thread_ts"] == "1790000000.000100"
+    assert slack.calls("chat.postMessage") == []
+
+
+def test_the_weekly_preview_stays_private_even_with_dela(
+    slack: FakeSlackApi, demo: Dataset
+) -> None:
+    app = make_app(slack, lambda: demo)
+    slash(app, slack, "vecka dela", "preview")
+    message = slack.wait_for(RESPONSE_URL, name="preview")[0].params
+    assert message["response_type"] == "ephemeral"
+
+
+def test_mig_is_the_asker(slack: FakeSlackApi, demo: Dataset) -> None:
+    app = make_app(slack, lambda: demo)
+    slash(app, slack, "deltagare mig", "me", user_id="U0DEMO02")
+    message = slack.wait_for(RESPONSE_URL, name="me")[0].params
+    assert "Anna Lindqvist" in message["blocks"][0]["text"]["text"]
+
+
+def test_recent_events_remember_a_bounded_number() -> None:
+    events = RecentEvents(size=3)
+    assert events.first_time("Ev1")
+    assert not events.first_time("Ev1")
+    for event_id in ("Ev2", "Ev3", "Ev4"):
+        assert events.first_time(event_id)
+    assert events.first_time("Ev1"), "the oldest was forgotten"
+    assert len(events._seen) == 3
+
+
+def test_personal_decides_who_may_ask(demo: Dataset) -> None:
+    assert may_ask(demo, "U0DEMO03")
+    assert may_ask(demo, "u0demo03")
+    assert not may_ask(demo, "U0NOTSTAFF")
+    assert not may_ask(demo, None)
+    open_sheet = Dataset(
+        insatser=demo.insatser,
+        participants=demo.participants,
+        costs=demo.costs,
+        staff=(),
+        history=demo.history,
+        problems=tuple(p for p in demo.problems if p.tab != "Personal"),
+        rows_left_out=demo.rows_left_out,
+        all_codes=demo.all_codes,
+    )
+    assert may_ask(open_sheet, "U0NOTSTAFF"), "without a Personal tab everyone may ask"
+
+
+def test_describe_exception_names_the_place_not_the_message() -> None:
+    try:
+        {}[CELL_VALUE]
+    except KeyError as error:
+        line = describe_exception(error)
+    assert line.startswith("KeyError at tests/test_listeners.py:")
+    assert "19121212" not in line
+
+
+def test_answerer_never_raises(demo: Dataset) -> None:
+    answerer = Answerer(lambda: demo, Language("en"), 5, lambda: BUNDLED_ANCHOR)
+    for text in ("", "   ", "<@U0FINSAMBOT>", "deltagare 19121212-1212", "x" * 5000, "dela"):
+        result = answerer.answer(text, STAFF)
+        assert result.reply.title
+        assert "19121212" not in result.reply.as_text()
+
+
+# -- finsam-bot serve: what it says when it cannot start ------------------------------------------
+
+
+def test_serve_without_a_bot_token_says_what_to_set(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "SLACK_BOT_TOKEN is not set" in err
+
+
+def test_serve_in_http_mode_needs_the_signing_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-not-used")
+    assert main(["serve"]) == 2
+    assert "SLACK_SIGNING_SECRET is not set" in capsys.readouterr().err
+
+
+def test_serve_with_a_refused_token_says_so(
+    slack: FakeSlackApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-revoked")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "refused SLACK_BOT_TOKEN" in err and "invalid_auth" in err
+    assert "xoxb-revoked" not in err

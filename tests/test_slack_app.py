@@ -1,0 +1,454 @@
+"""End to end in HTTP mode: ``finsam-bot serve`` under gunicorn on a real local port, against a
+local stand-in of the Slack Web API and response_urls, on a demo workbook written for today.
+
+Requests are sent as Slack sends them (form or JSON bodies, signed with the signing secret) and
+go through bolt's real signature check; answers are compared, figure by figure, with what
+``commands.dispatch.answer`` and ``finsam-bot ask`` give for the same text.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+
+from commands.context import Context
+from commands.dispatch import answer
+from commands.language import Language
+from commands.reply import Reply, Table
+from sheets.backends.workbook import WorkbookBackend
+from sheets.dataset import Dataset
+from sheets.demo import write_demo_workbook
+from sheets.validate import load_dataset
+from tests.fakes.slack_api import (
+    BOT_USER_ID,
+    RESPONSE_URL,
+    SIGNING_SECRET,
+    FakeSlackApi,
+    SlackCall,
+    event_body,
+    signed_headers,
+    slash_command_body,
+)
+
+TIMEZONE = "Europe/Stockholm"
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+#: Slack's limit for the acknowledgement of a slash command or event.
+ACK_LIMIT_SECONDS = 3.0
+STAFF = "U0DEMO01"  # Karin Berg, samordnare, on the demo workbook's Personal tab
+CASEWORKER = "U0DEMO02"  # Anna Lindqvist, handläggare
+STRANGER = "U0NOTSTAFF"
+
+
+def today() -> date:
+    return datetime.now(ZoneInfo(TIMEZONE)).date()
+
+
+def clean_environment() -> dict[str, str]:
+    """Return this process's environment without any of the bot's settings (or a developer's)."""
+    from bot.config import Settings
+
+    names = {name.upper() for name in Settings.model_fields}
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if key.upper() not in names
+        and not key.upper().startswith(("SLACK_", "GOOGLE_", "GUNICORN"))
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def post(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        secret: str = SIGNING_SECRET,
+        timestamp: int | None = None,
+        retry_num: int | None = None,
+    ) -> tuple[requests.Response, float]:
+        """Send `body` to /slack/events as Slack does; return the response and its time."""
+        headers = signed_headers(
+            body, content_type, secret=secret, timestamp=timestamp, retry_num=retry_num
+        )
+        started = time.monotonic()
+        response = requests.post(f"{self.url}/slack/events", data=body, headers=headers, timeout=10)
+        return response, time.monotonic() - started
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[FakeSlackApi]:
+    with FakeSlackApi() as api:
+        yield api
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sheet") / "finsam.xlsx"
+    write_demo_workbook(path, today())
+    return path
+
+
+@pytest.fixture(scope="module")
+def data(workbook: Path) -> Dataset:
+    """The Dataset the server reads, loaded here the same way to compute the expected answers."""
+    return load_dataset(WorkbookBackend(workbook).read_tabs())
+
+
+@pytest.fixture(scope="module")
+def server(
+    slack: FakeSlackApi, workbook: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    workdir = tmp_path_factory.mktemp("serve")  # no .env of a developer's is read
+    port = free_port()
+    env = clean_environment() | {
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "WORKBOOK_PATH": str(workbook),
+        "PORT": str(port),
+        "TIMEZONE": TIMEZONE,
+        "LANGUAGE": "sv",
+        "SMALL_COUNT_MIN": "5",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = workdir / "serve.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve"],
+            cwd=workdir,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    started = Server(url, env, process, log)
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"finsam-bot serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"finsam-bot serve did not answer /healthz:\n{log.read_text()}")
+        time.sleep(0.05)
+    yield started
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    server_log = log.read_text()
+    assert "Traceback" not in server_log, server_log
+    # Nothing asked and nothing answered reaches the log: no codes, names or figures.
+    for secret in ("RESAM", "Lindqvist", "deltagare", "Aktiva", SIGNING_SECRET, slack.bot_token):
+        assert secret not in server_log, f"{secret!r} in the server's log:\n{server_log}"
+
+
+@pytest.fixture(autouse=True)
+def fresh_calls(request: pytest.FixtureRequest) -> None:
+    if "slack" in request.fixturenames:
+        request.getfixturevalue("slack").clear()
+
+
+# -- reading what arrived -------------------------------------------------------------------------
+
+
+def unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def block_texts(blocks: list[dict[str, Any]], *, notes: bool = False) -> list[str]:
+    """Return the texts of header and section blocks (and context blocks with `notes`)."""
+    texts = []
+    for block in blocks:
+        if block["type"] in ("header", "section"):
+            texts.append(unescape(block["text"]["text"]))
+        elif block["type"] == "context" and notes:
+            texts.extend(unescape(element["text"]) for element in block["elements"])
+    return texts
+
+
+def figures(text: str) -> list[str]:
+    """Return every number in `text`, in order (``<5`` gives 5: the mark is compared as shown)."""
+    return re.findall(r"\d+", text)
+
+
+def expected_figures(reply: Reply) -> list[str]:
+    """The numbers of a reply's title and blocks, without its notes (they hold the read time)."""
+    return figures(Reply(reply.title, reply.blocks).as_text())
+
+
+def expected(data: Dataset, text: str, user_id: str = STAFF) -> Reply:
+    return answer(data, text, Context(today(), Language("sv"), 5, user_id))
+
+
+def one_response(slack: FakeSlackApi, name: str) -> dict[str, Any]:
+    calls = slack.wait_for(RESPONSE_URL, name=name)
+    assert len(calls) == 1, f"expected one answer at the response_url {name}, got {len(calls)}"
+    time.sleep(0.1)
+    assert len(slack.calls(RESPONSE_URL, name)) == 1
+    return calls[0].params
+
+
+def assert_block_kit(message: dict[str, Any]) -> None:
+    blocks = message["blocks"]
+    assert blocks[0]["type"] == "header"
+    assert 1 <= len(blocks) <= 50
+    assert message["text"], "a message always has a text fallback"
+    for block in blocks:
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+
+
+# -- the tests ------------------------------------------------------------------------------------
+
+
+def test_health_check_answers_200(server: Server) -> None:
+    response = requests.get(f"{server.url}/healthz", timeout=5)
+    assert response.status_code == 200
+    assert requests.get(f"{server.url}/elsewhere", timeout=5).status_code == 404
+
+
+def test_slash_command_is_acked_at_once_and_answered_with_the_figures_of_ask(
+    server: Server, slack: FakeSlackApi, data: Dataset
+) -> None:
+    body = slash_command_body("deltagare RESAM", slack.response_url("resam"), user_id=STAFF)
+    response, elapsed = server.post(body, FORM)
+    assert response.status_code == 200
+    assert elapsed < ACK_LIMIT_SECONDS
+
+    message = one_response(slack, "resam")
+    assert message["response_type"] == "ephemeral"
+    assert_block_kit(message)
+    shown = "\n".join(block_texts(message["blocks"]))
+    assert "```" in shown, "figures are shown as monospace tables"
+
+    reply = expected(data, "deltagare RESAM")
+    assert figures(shown) == expected_figures(reply)
+
+    # The same figures as `finsam-bot ask` prints on the command line (the notes left out).
+    ask = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "deltagare RESAM"],
+        cwd=server.log.parent,
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    printed = "\n".join(
+        line
+        for line in ask.stdout.splitlines()
+        if not (line.startswith("(") and line.endswith(")"))
+    )
+    assert figures(shown) == figures(printed)
+    notes = [b["elements"] for b in message["blocks"] if b["type"] == "context"]
+    assert len(notes) == 1, "the notes are one context block at the end"
+    assert Language("sv").day(today()) in notes[0][0]["text"], "the figures' day is noted"
+
+
+def test_forged_signature_gets_401_and_no_answer(server: Server, slack: FakeSlackApi) -> None:
+    body = slash_command_body("läge", slack.response_url("forged"))
+    response, _ = server.post(body, FORM, secret="not-the-signing-secret")
+    assert response.status_code == 401
+    time.sleep(0.3)
+    assert slack.calls(RESPONSE_URL, "forged") == []
+
+
+def test_stale_timestamp_gets_401(server: Server, slack: FakeSlackApi) -> None:
+    body = slash_command_body("läge", slack.response_url("stale"))
+    response, _ = server.post(body, FORM, timestamp=int(time.time()) - 10 * 60)
+    assert response.status_code == 401
+    time.sleep(0.3)
+    assert slack.calls(RESPONSE_URL, "stale") == []
+
+
+def test_dela_shows_the_answer_in_the_channel(
+    server: Server, slack: FakeSlackApi, data: Dataset
+) -> None:
+    body = slash_command_body("läge dela", slack.response_url("shared"))
+    response, elapsed = server.post(body, FORM)
+    assert response.status_code == 200 and elapsed < ACK_LIMIT_SECONDS
+    message = one_response(slack, "shared")
+    assert message["response_type"] == "in_channel"
+    assert figures("\n".join(block_texts(message["blocks"]))) == expected_figures(
+        expected(data, "läge")
+    )
+
+
+def test_help_and_mistakes_stay_private_even_with_dela(server: Server, slack: FakeSlackApi) -> None:
+    body = slash_command_body("deltagare NOSUCH dela", slack.response_url("mistake"))
+    server.post(body, FORM)
+    message = one_response(slack, "mistake")
+    assert message["response_type"] == "ephemeral"
+    assert "NOSUCH" in message["text"]
+
+
+def test_someone_not_on_personal_is_refused_without_figures(
+    server: Server, slack: FakeSlackApi
+) -> None:
+    body = slash_command_body("läge dela", slack.response_url("refused"), user_id=STRANGER)
+    response, _ = server.post(body, FORM)
+    assert response.status_code == 200
+    message = one_response(slack, "refused")
+    assert message["response_type"] == "ephemeral"
+    shown = "\n".join(block_texts(message["blocks"], notes=True))
+    assert "Personal" in shown
+    assert "```" not in shown
+    assert figures(shown.replace(STRANGER, "")) == []
+
+
+def test_mention_is_answered_in_its_thread(
+    server: Server, slack: FakeSlackApi, data: Dataset
+) -> None:
+    event = {
+        "type": "app_mention",
+        "user": STAFF,
+        "text": f"<@{BOT_USER_ID}> läge",
+        "ts": "1790000000.000100",
+        "channel": "C0FINSAM",
+    }
+    response, elapsed = server.post(event_body(event, "Ev0MENTION1"), JSON)
+    assert response.status_code == 200 and elapsed < ACK_LIMIT_SECONDS
+    posts = slack.wait_for("chat.postMessage")
+    assert len(posts) == 1
+    params = posts[0].params
+    assert params["channel"] == "C0FINSAM"
+    assert params["thread_ts"] == "1790000000.000100"
+    assert_block_kit(params)
+    assert figures("\n".join(block_texts(params["blocks"]))) == expected_figures(
+        expected(data, "läge")
+    )
+
+
+def test_a_retried_event_is_answered_once(server: Server, slack: FakeSlackApi) -> None:
+    event = {
+        "type": "app_mention",
+        "user": STAFF,
+        "text": f"<@{BOT_USER_ID}> mål",
+        "ts": "1790000000.000200",
+        "channel": "C0FINSAM",
+    }
+    body = event_body(event, "Ev0RETRIED1")
+    first, _ = server.post(body, JSON)
+    retry, elapsed = server.post(body, JSON, retry_num=1)
+    second_retry, _ = server.post(body, JSON, retry_num=2)
+    assert (first.status_code, retry.status_code, second_retry.status_code) == (200, 200, 200)
+    assert elapsed < ACK_LIMIT_SECONDS
+    slack.wait_for("chat.postMessage")
+    time.sleep(0.5)
+    assert len(slack.calls("chat.postMessage")) == 1
+
+
+def test_direct_message_is_answered(server: Server, slack: FakeSlackApi, data: Dataset) -> None:
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "user": CASEWORKER,
+        "text": "deltagare mig",
+        "ts": "1790000000.000300",
+        "channel": "D0FINSAMDM",
+    }
+    response, _ = server.post(event_body(event, "Ev0DM1"), JSON)
+    assert response.status_code == 200
+    posts = slack.wait_for("chat.postMessage")
+    assert len(posts) == 1
+    params = posts[0].params
+    assert params["channel"] == "D0FINSAMDM"
+    assert params["thread_ts"] == "1790000000.000300"
+    reply = expected(data, "deltagare mig", CASEWORKER)
+    assert "Anna Lindqvist" in params["blocks"][0]["text"]["text"]
+    assert figures("\n".join(block_texts(params["blocks"]))) == expected_figures(reply)
+
+
+def test_the_bots_own_messages_and_edits_are_not_answered(
+    server: Server, slack: FakeSlackApi
+) -> None:
+    own = {
+        "type": "message",
+        "channel_type": "im",
+        "user": BOT_USER_ID,
+        "bot_id": "B0FINSAMBOT",
+        "text": "läge",
+        "ts": "1790000000.000400",
+        "channel": "D0FINSAMDM",
+    }
+    edit = {
+        "type": "message",
+        "subtype": "message_changed",
+        "channel_type": "im",
+        "ts": "1790000000.000500",
+        "channel": "D0FINSAMDM",
+        "message": {"user": STAFF, "text": "läge"},
+    }
+    for event, event_id in ((own, "Ev0OWN1"), (edit, "Ev0EDIT1")):
+        response, _ = server.post(event_body(event, event_id), JSON)
+        assert response.status_code == 200
+    time.sleep(0.5)
+    assert slack.calls("chat.postMessage") == []
+
+
+def test_mention_from_a_stranger_is_refused_privately(server: Server, slack: FakeSlackApi) -> None:
+    event = {
+        "type": "app_mention",
+        "user": STRANGER,
+        "text": f"<@{BOT_USER_ID}> deltagare RESAM",
+        "ts": "1790000000.000600",
+        "channel": "C0FINSAM",
+    }
+    server.post(event_body(event, "Ev0STRANGER1"), JSON)
+    calls: list[SlackCall] = slack.wait_for("chat.postEphemeral")
+    assert len(calls) == 1
+    params = calls[0].params
+    assert params["user"] == STRANGER and params["channel"] == "C0FINSAM"
+    assert "```" not in json.dumps(params["blocks"])
+    assert slack.calls("chat.postMessage") == []
+
+
+def test_url_verification_is_answered_with_the_challenge(server: Server) -> None:
+    body = json.dumps(
+        {"token": "unused", "challenge": "finsam-challenge-42", "type": "url_verification"}
+    ).encode()
+    response, _ = server.post(body, JSON)
+    assert response.status_code == 200
+    assert "finsam-challenge-42" in response.text
+
+
+def test_tables_in_replies_are_the_commands_tables(data: Dataset) -> None:
+    """Guard for the comparisons above: the replies compared really hold tables of figures."""
+    reply = expected(data, "deltagare RESAM")
+    assert any(isinstance(block, Table) for block in reply.blocks)
+    assert len(expected_figures(reply)) > 10
