@@ -45,6 +45,7 @@ from tests.fakes.slack_api import (
     slash_command_body,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 TIMEZONE = "Europe/Stockholm"
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -138,6 +139,8 @@ def server(
         "LANGUAGE": "sv",
         "SMALL_COUNT_MIN": "5",
         "PYTHONUNBUFFERED": "1",
+        # The server runs the code under test, installed or not.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     log = workdir / "serve.log"
     with log.open("wb") as output:
