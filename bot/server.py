@@ -10,6 +10,7 @@ exactly once.
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import build_app
 from bot.config import Settings
@@ -126,11 +127,35 @@ def serve(settings: Settings, *, out: Callable[[str], None] | None = None) -> in
         return EXIT_USAGE
 
     if app_token is not None:
-        say("Socket Mode: connecting to Slack (no public URL needed)")
-        SocketModeHandler(app, app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
-        return EXIT_OK
+        return _run_socket_mode(app, app_token.get_secret_value(), say)
     say(
         f"HTTP mode: Slack requests at {EVENTS_PATH}, health check at {HEALTH_PATH}, port {settings.port}"
     )
     GunicornServer(wsgi_app(app), gunicorn_options(settings.port)).run()
+    return EXIT_OK
+
+
+def _run_socket_mode(app: App, app_token: str, say: Callable[[str], None]) -> int:
+    """Connect to Slack over Socket Mode and answer until SIGTERM or Ctrl-C; return the status."""
+    handler = SocketModeHandler(app, app_token)
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(EXIT_OK)
+
+    # A platform stops a worker with SIGTERM: close the connection and let answers in progress
+    # finish (bolt's threads are joined at exit) instead of dying in the middle of one.
+    signal.signal(signal.SIGTERM, stop)
+    say("Socket Mode: connecting to Slack (no public URL needed)")
+    try:
+        handler.start()  # type: ignore[no-untyped-call]
+    except SlackApiError as error:
+        say(
+            f"Slack refused SLACK_APP_TOKEN ({error.response.get('error')}): it is the app-level "
+            "token (xapp-…) with the scope connections:write, under Basic Information."
+        )
+        return EXIT_USAGE
+    except (SystemExit, KeyboardInterrupt):
+        say("Socket Mode: disconnecting")
+    finally:
+        handler.close()  # type: ignore[no-untyped-call]
     return EXIT_OK

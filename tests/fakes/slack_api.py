@@ -17,16 +17,25 @@ Web API methods are answered at ``/api/<method>`` like Slack does: HTTP 200 with
 know. A response_url is ``/response/<name>`` and answers ``ok``. Files uploaded with
 ``files.getUploadURLExternal`` go to ``/upload/<file id>``.
 
+Socket Mode too: ``apps.connections.open`` with `app_token` gives ``ws://…/socket``, a minimal
+WebSocket endpoint (RFC 6455 text, ping/pong and close frames) that greets with ``hello``;
+``socket_send(envelope)`` delivers a slash command or event envelope to the connected app and
+``wait_for_socket_ack(envelope_id)`` waits for its acknowledgement.
+
 The module also builds what Slack sends to the app: slash-command and event bodies, and the
 signed headers (``signed_headers``) that bolt's real signature check verifies.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import hashlib
 import hmac
 import itertools
 import json
+import socket
+import struct
 import threading
 import time
 from collections.abc import Mapping
@@ -36,12 +45,16 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 BOT_TOKEN = "xoxb-0000000000-fake-finsam-test-token"
+APP_TOKEN = "xapp-1-A0FINSAMAPP-0000-fake-finsam-test-app-token"
 BOT_USER_ID = "U0FINSAMBOT"
 BOT_ID = "B0FINSAMBOT"
 TEAM_ID = "T0FINSAM"
 #: Route names of requests that are not Web API methods.
 RESPONSE_URL = "response_url"
 UPLOAD = "upload"
+SOCKET = "socket"
+_WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+_TEXT, _CLOSE, _PING, _PONG = 0x1, 0x8, 0x9, 0xA
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,54 @@ class _Server(ThreadingHTTPServer):
     fake: FakeSlackApi
 
 
+class _WebSocket:
+    """The server side of one WebSocket connection: unmasked frames out, masked frames in."""
+
+    def __init__(self, handler: _Handler) -> None:
+        self.handler = handler
+        self.open = True
+        self._send_lock = threading.Lock()
+
+    def send(self, opcode: int, payload: bytes) -> None:
+        length = len(payload)
+        if length < 126:
+            header = struct.pack(">BB", 0x80 | opcode, length)
+        elif length < 1 << 16:
+            header = struct.pack(">BBH", 0x80 | opcode, 126, length)
+        else:
+            header = struct.pack(">BBQ", 0x80 | opcode, 127, length)
+        with self._send_lock:
+            try:
+                self.handler.wfile.write(header + payload)
+            except OSError:
+                self.open = False
+
+    def receive(self) -> tuple[int, bytes] | None:
+        """Return the next frame's opcode and payload, or None when the connection ended."""
+        try:
+            start = self.handler.rfile.read(2)
+            if len(start) < 2:
+                return None
+            opcode, length = start[0] & 0x0F, start[1] & 0x7F
+            if length == 126:
+                length = struct.unpack(">H", self.handler.rfile.read(2))[0]
+            elif length == 127:
+                length = struct.unpack(">Q", self.handler.rfile.read(8))[0]
+            mask = self.handler.rfile.read(4) if start[1] & 0x80 else b""
+            data = self.handler.rfile.read(length)
+        except (OSError, ValueError):
+            return None
+        if mask:
+            data = bytes(byte ^ mask[i % 4] for i, byte in enumerate(data))
+        return opcode, data
+
+    def close(self) -> None:
+        if self.open:
+            self.open = False
+            with contextlib.suppress(OSError):  # the app may have hung up first
+                self.handler.connection.shutdown(socket.SHUT_RDWR)
+
+
 class FakeSlackApi:
     """The Slack Web API and response_urls, locally.
 
@@ -108,10 +169,20 @@ class FakeSlackApi:
     ``fail_next(route, status, ...)`` scripts an error (429 with ``Retry-After``, 500, ...).
     """
 
-    def __init__(self, *, bot_token: str = BOT_TOKEN, bot_user_id: str = BOT_USER_ID) -> None:
+    def __init__(
+        self,
+        *,
+        bot_token: str = BOT_TOKEN,
+        bot_user_id: str = BOT_USER_ID,
+        app_token: str = APP_TOKEN,
+    ) -> None:
         self.bot_token = bot_token
         self.bot_user_id = bot_user_id
+        self.app_token = app_token
         self.received: list[SlackCall] = []
+        #: Messages the app sent over Socket Mode (its acks), decoded, oldest first.
+        self.socket_received: list[dict[str, Any]] = []
+        self._sockets: list[_WebSocket] = []
         self.scripted: list[ScriptedResponse] = []
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -133,7 +204,11 @@ class FakeSlackApi:
         return self
 
     def stop(self) -> None:
-        """Stop serving and free the port."""
+        """Stop serving, close Socket Mode connections and free the port."""
+        with self._lock:
+            sockets, self._sockets = list(self._sockets), []
+        for connection in sockets:
+            connection.close()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -212,6 +287,9 @@ class FakeSlackApi:
 
     def _handle(self, handler: _Handler) -> None:
         split = urlsplit(handler.path)
+        if split.path == f"/{SOCKET}" and handler.headers.get("Upgrade", "").lower() == "websocket":
+            self._serve_websocket(handler)
+            return
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         parts = split.path.strip("/").split("/")
@@ -279,6 +357,10 @@ class FakeSlackApi:
         token = call.headers.get("authorization", "").removeprefix("Bearer ")
         if not token:
             token = str(call.params.get("token", ""))
+        if call.route == "apps.connections.open":
+            if token != self.app_token:
+                return 200, {"ok": False, "error": "invalid_auth"}
+            return 200, {"ok": True, "url": f"ws://127.0.0.1:{self.url.rsplit(':', 1)[1]}/{SOCKET}"}
         if token != self.bot_token:
             return 200, {"ok": False, "error": "invalid_auth" if token else "not_authed"}
         params = call.params
@@ -321,6 +403,71 @@ class FakeSlackApi:
             return 200, {"ok": True, "files": [{"id": f.get("id")} for f in listed]}
         return 200, {"ok": False, "error": "unknown_method"}
 
+    # -- Socket Mode --------------------------------------------------------------------------
+
+    def wait_for_socket(self, timeout: float = 10.0) -> bool:
+        """Wait until an app is connected over Socket Mode; return whether one is."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if any(connection.open for connection in self._sockets):
+                    return True
+            time.sleep(0.01)
+        return False
+
+    def socket_send(self, envelope: dict[str, Any]) -> None:
+        """Send `envelope` (JSON) to every app connected over Socket Mode."""
+        with self._lock:
+            sockets = [connection for connection in self._sockets if connection.open]
+        if not sockets:
+            raise RuntimeError("no app is connected over Socket Mode")
+        for connection in sockets:
+            connection.send(_TEXT, json.dumps(envelope).encode())
+
+    def wait_for_socket_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any] | None:
+        """Wait for the app's acknowledgement of `envelope_id`; return it, or None."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                for message in self.socket_received:
+                    if message.get("envelope_id") == envelope_id:
+                        return message
+            time.sleep(0.01)
+        return None
+
+    def _serve_websocket(self, handler: _Handler) -> None:
+        """Answer the WebSocket handshake, greet with ``hello`` and read frames until closed."""
+        key = handler.headers.get("Sec-WebSocket-Key", "")
+        accept = base64.b64encode(hashlib.sha1((key + _WEBSOCKET_GUID).encode()).digest())
+        handler.wfile.write(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+        )
+        connection = _WebSocket(handler)
+        with self._lock:
+            self._sockets.append(connection)
+        hello = {
+            "type": "hello",
+            "num_connections": 1,
+            "debug_info": {"host": "fake-slack-api", "approximate_connection_time": 3600},
+            "connection_info": {"app_id": APP_ID},
+        }
+        connection.send(_TEXT, json.dumps(hello).encode())
+        while connection.open:
+            frame = connection.receive()
+            if frame is None:
+                break
+            opcode, payload = frame
+            if opcode == _PING:
+                connection.send(_PONG, payload)
+            elif opcode == _TEXT:
+                with self._lock:
+                    self.socket_received.append(json.loads(payload))
+            elif opcode == _CLOSE:
+                connection.send(_CLOSE, payload[:2])
+                break
+        connection.close()
+
 
 # -- what Slack sends to the app ------------------------------------------------------------------
 
@@ -356,16 +503,16 @@ def signed_headers(
     return headers
 
 
-def slash_command_body(
+def slash_command_fields(
     text: str,
     response_url: str,
     *,
     user_id: str = "U0DEMO01",
     channel_id: str = "C0FINSAM",
     command: str = "/finsam",
-) -> bytes:
-    """Return a slash command's form-encoded body as Slack posts it."""
-    fields = {
+) -> dict[str, str]:
+    """Return a slash command's fields as Slack sends them (form body, or Socket Mode payload)."""
+    return {
         "token": "legacy-verification-token-unused",
         "team_id": TEAM_ID,
         "team_domain": "finsam-test",
@@ -380,13 +527,19 @@ def slash_command_body(
         "response_url": response_url,
         "trigger_id": f"{int(time.time())}.1.trigger",
     }
-    return urlencode(fields).encode()
 
 
-def event_body(event: dict[str, Any], event_id: str, *, bot_user_id: str = BOT_USER_ID) -> bytes:
-    """Return an Events API ``event_callback`` body (JSON) wrapping `event`."""
+def slash_command_body(text: str, response_url: str, **fields: str) -> bytes:
+    """Return a slash command's form-encoded body as Slack posts it (see slash_command_fields)."""
+    return urlencode(slash_command_fields(text, response_url, **fields)).encode()
+
+
+def event_callback(
+    event: dict[str, Any], event_id: str, *, bot_user_id: str = BOT_USER_ID
+) -> dict[str, Any]:
+    """Return an Events API ``event_callback`` wrapping `event`."""
     now = int(time.time())
-    envelope = {
+    return {
         "token": "legacy-verification-token-unused",
         "team_id": TEAM_ID,
         "api_app_id": APP_ID,
@@ -405,4 +558,25 @@ def event_body(event: dict[str, Any], event_id: str, *, bot_user_id: str = BOT_U
         ],
         "is_ext_shared_channel": False,
     }
-    return json.dumps(envelope).encode()
+
+
+def event_body(event: dict[str, Any], event_id: str, *, bot_user_id: str = BOT_USER_ID) -> bytes:
+    """Return an ``event_callback`` body (JSON) as Slack posts it (see event_callback)."""
+    return json.dumps(event_callback(event, event_id, bot_user_id=bot_user_id)).encode()
+
+
+def socket_envelope(
+    kind: str, payload: dict[str, Any], envelope_id: str, retry: int = 0
+) -> dict[str, Any]:
+    """Return a Socket Mode envelope: ``slash_commands`` (payload: the command's fields) or
+    ``events_api`` (payload: the event_callback body), as Slack sends it over the WebSocket."""
+    envelope: dict[str, Any] = {
+        "envelope_id": envelope_id,
+        "type": kind,
+        "accepts_response_payload": kind == "slash_commands",
+        "payload": payload,
+    }
+    if kind == "events_api":
+        envelope["retry_attempt"] = retry
+        envelope["retry_reason"] = "timeout" if retry else ""
+    return envelope
