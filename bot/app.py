@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -22,6 +23,10 @@ from bot.listeners import register
 from commands.language import Language
 from sheets.dataset import Dataset
 
+#: Threads answering questions. Bolt acks from the same pool, so it must not fill up while a
+#: slow sheet read is retried: bolt's default of 5 would delay the sixth question's ack past
+#: Slack's 3 seconds.
+ANSWER_THREADS = 32
 #: Retries of a Web API call answered 429 (after its Retry-After) or 500/503: enough to ride out
 #: a short blip, few enough that an answer is never minutes late.
 API_RETRIES = 2
@@ -77,6 +82,7 @@ def build_app(settings: Settings, load: Callable[[], Dataset]) -> App:
         client=build_client(settings),
         signing_secret=secret.get_secret_value() if secret is not None else "",
         process_before_response=False,  # ack first, answer in bolt's threads (see listeners)
+        listener_executor=ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="finsam-answer"),
     )
     answerer = Answerer(load, Language(settings.language), settings.small_count_min, settings.today)
     register(app, answerer)

@@ -133,6 +133,20 @@ def test_the_ack_does_not_wait_for_the_sheet(slack: FakeSlackApi, demo: Dataset)
     assert calls[0].params["blocks"][0]["type"] == "header"
 
 
+def test_many_questions_during_a_slow_read_are_all_acked_at_once(
+    slack: FakeSlackApi, demo: Dataset
+) -> None:
+    def slow_sheet() -> Dataset:
+        time.sleep(1.0)
+        return demo
+
+    app = make_app(slack, slow_sheet)
+    # More than bolt's default pool of 5: each answer holds a thread while the sheet is read.
+    acks = [slash(app, slack, "mål", f"busy-{i}") for i in range(12)]
+    assert max(acks) < 0.5
+    assert len(slack.wait_for(RESPONSE_URL, 12, timeout=10)) == 12
+
+
 def test_an_unreachable_sheet_gets_a_reply_that_says_so(slack: FakeSlackApi) -> None:
     def unreachable() -> Dataset:
         raise SheetUnavailable(
