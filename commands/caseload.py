@@ -14,6 +14,7 @@ from commands.figures import Counts, compute_figures, select_counts, sum_counts
 from commands.language import Language
 from commands.privacy import suppress
 from commands.reply import Block, Paragraph, Reply, Table
+from sheets.categories import EXIT_REASONS, OUTCOME_REASONS
 from sheets.dataset import Dataset, caseworker_key
 from sheets.problems import Text
 from sheets.values import normalize_key, normalize_words
@@ -23,10 +24,21 @@ _SLACK_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|([UW][A-Z0-9]{6,})")
 
 
 def breakdown(
-    title: str, counts: Mapping[str, int], labels: Mapping[str, str], context: Context
+    title: str,
+    counts: Mapping[str, int],
+    labels: Mapping[str, str],
+    context: Context,
+    groups: tuple[tuple[str, ...], ...] | None = None,
 ) -> Table | None:
-    """Return a breakdown as a table with small counts suppressed, or None when all are zero."""
-    shown = suppress(counts, context.small_count_min)
+    """Return a breakdown as a table with small counts suppressed, or None when all are zero.
+
+    `groups` splits the cells into groups whose sums are published elsewhere: the exits to work
+    or studies are known from the outcome share, so arbete + studier is a total of its own and
+    each group is suppressed on its own.
+    """
+    shown: dict[str, str] = {}
+    for group in groups or (tuple(counts),):
+        shown.update(suppress({key: counts[key] for key in group}, context.small_count_min))
     rows = tuple((labels.get(key, key), shown[key]) for key in counts if shown[key] != "0")
     if not rows:
         return None
@@ -57,7 +69,11 @@ def splits(counts: Counts, context: Context) -> list[Block]:
             context,
         ),
         breakdown(
-            t("Avslutsorsak i år", "Exit reason this year"), counts.exits_ytd_by_reason, {}, context
+            t("Avslutsorsak i år", "Exit reason this year"),
+            counts.exits_ytd_by_reason,
+            {},
+            context,
+            groups=(OUTCOME_REASONS, tuple(r for r in EXIT_REASONS if r not in OUTCOME_REASONS)),
         ),
     ]
     blocks: list[Block] = [table for table in tables if table is not None]

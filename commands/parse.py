@@ -47,6 +47,8 @@ def parse_request(text: str) -> Request:
     cleaned = _LEADING_MENTION.sub("", text or "", count=1)
     cleaned = cleaned.replace("\u00a0", " ").strip()
     words = cleaned.split()
+    if words and words[0].casefold() in ("/finsam", "finsam", "@finsam"):
+        words = words[1:]  # typed in a DM as it would be typed in a channel
     share = any(word.casefold() in SHARE_WORDS for word in words)
     words = [word for word in words if word.casefold() not in SHARE_WORDS]
     if not words:

@@ -1,0 +1,208 @@
+"""The text answers: parsing, dispatch, privacy in replies, and each subcommand on small sheets."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from commands.context import Context
+from commands.dispatch import answer
+from commands.language import Language
+from commands.parse import parse_request
+from commands.reply import Reply, Table
+from sheets.validate import load_dataset
+
+AS_OF = date(2026, 11, 23)
+INSATSER = [
+    [
+        "Kod",
+        "Namn",
+        "Huvudman",
+        "Start",
+        "Slut",
+        "Platser",
+        "Deltagarmål per år",
+        "Mål arbete/studier (%)",
+        "Budget (kr)",
+    ],
+    ["RESAM", "Resursteam", "Region", "2025-01-01", "2027-01-31", 20, 40, 50, 120000],
+    ["NEW", "Ny insats", None, "2027-01-01", None],
+]
+HEADER = [
+    "Deltagar-ID",
+    "Insats",
+    "Kön",
+    "Kommun",
+    "Inskriven",
+    "Avslutad",
+    "Avslutsorsak",
+    "Handläggare",
+]
+
+
+def reasons_sheet(**reasons: int) -> dict[str, Any]:
+    rows: list[list[Any]] = [
+        [f"A{i}", "RESAM", "K", "Fagersta", "2026-02-01", None, None, "Anna Lind"]
+        for i in range(12)
+    ]
+    number = 0
+    for reason, count in reasons.items():
+        for _ in range(count):
+            number += 1
+            rows.append(
+                [
+                    f"X{number}",
+                    "RESAM",
+                    "M",
+                    "Norberg",
+                    "2026-02-01",
+                    "2026-06-01",
+                    reason,
+                    "<@U0ANNA1>",
+                ]
+            )
+    return {
+        "Insatser": INSATSER,
+        "Deltagare": [HEADER, *rows],
+        "Personal": [["Slack-ID", "Namn"], ["U0ANNA1", "Anna Lind"]],
+    }
+
+
+def ask(text: str, tabs: dict[str, Any] | None = None, **context: Any) -> Reply:
+    data = load_dataset(tabs or reasons_sheet(arbete=5, studier=1, arbetssökande=7, övrigt=1))
+    return answer(data, text, Context(AS_OF, **context))
+
+
+def table(reply: Reply, title: str) -> dict[str, str]:
+    for block in reply.blocks:
+        if isinstance(block, Table) and block.header[0] == title:
+            return {row[0]: row[1] for row in block.rows}
+    raise AssertionError(f"no table {title}")
+
+
+@pytest.mark.parametrize(
+    ("text", "subcommand", "words", "share"),
+    [
+        ("", "hjälp", (), False),
+        ("  ", "hjälp", (), False),
+        ("läge", "läge", (), False),
+        ("Status dela", "läge", (), True),
+        ("<@U0BOT|finsam> deltagare RESAM", "deltagare", ("RESAM",), False),
+        ("caseload me share", "deltagare", ("me",), True),
+        ("/finsam insats resam", "insats", ("resam",), False),
+        ("RESAM", None, ("RESAM",), False),
+        ("mål!", "mål", (), False),
+        ("\u00a0kontroll\u00a0", "kontroll", (), False),
+    ],
+)
+def test_parsing(text: str, subcommand: str | None, words: tuple[str, ...], share: bool) -> None:
+    request = parse_request(text)
+    assert (request.subcommand, request.words, request.share) == (subcommand, words, share)
+
+
+def test_the_outcome_share_cannot_reveal_a_hidden_exit_reason() -> None:
+    # 6 of 14 exits to work or studies is published as 42,9 %, so arbete + studier = 6 is known;
+    # with studier 1 shown as <5, arbete would be 5 and studier 1 exactly. Both must be hidden.
+    reply = ask("deltagare RESAM")
+    exits = table(reply, "Avslutsorsak i år")
+    assert exits["arbete"] == exits["studier"] == ".."
+    assert "42,9 %" in ask("läge").as_text()
+
+
+def test_small_counts_are_hidden_and_the_threshold_can_be_turned_off() -> None:
+    reply = ask("deltagare RESAM")
+    assert table(reply, "Kön (aktiva)") == {"Kvinnor": "12"}
+    shown = ask("deltagare RESAM", small_count_min=0)
+    assert table(shown, "Avslutsorsak i år") == {
+        "arbete": "5",
+        "studier": "1",
+        "arbetssökande": "7",
+        "övrigt": "1",
+    }
+    assert "<5" not in shown.as_text()
+
+
+def test_unknown_words_get_help_and_a_personnummer_is_never_repeated() -> None:
+    reply = ask("811218-9876")
+    assert reply.is_help and "9876" not in reply.as_text()
+    assert "Jag förstod inte 'x" in ask("x" * 100).as_text()
+    assert "9876" not in ask("deltagare 811218-9876").as_text()
+
+
+def test_an_insats_code_alone_gives_its_card() -> None:
+    reply = ask("resam")
+    assert reply.title == "RESAM – Resursteam"
+    text = reply.as_text()
+    assert "12 aktiva av 20 (60 %), 8 lediga" in text
+    assert "26 har deltagit i år av målet 40" in text
+    assert "42,9 % i år mot målet 50 % – risk" in text
+    assert "ingen Ekonomi-flik" in text
+    assert "(69 dagar kvar)" in text
+
+
+def test_unknown_code_did_you_mean() -> None:
+    reply = ask("insats RESM")
+    assert reply.is_help and "Menade du RESAM?" in reply.as_text()
+    assert "Did you mean RESAM?" in ask("project RESM", language=Language("en")).as_text()
+    assert "insats RESAM" in ask("insats").as_text()  # an example when the code is missing
+
+
+def test_caseload_by_kommun_person_and_me() -> None:
+    assert ask("deltagare fagersta").title == "Deltagare från Fagersta"
+    assert "Aktiva: 12" in ask("deltagare Fagersta").as_text()
+    assert "Aktiva: 12" in ask("deltagare anna lind").as_text()
+    mine = ask("deltagare mig", user_id="U0ANNA1")
+    assert mine.title == "Ärenden för Anna Lind"
+    assert "Aktiva: 12" in mine.as_text() and "Avslutade: 0 denna vecka, 14 i år" in mine.as_text()
+    assert ask("deltagare <@U0ANNA1>").title == "Ärenden för Anna Lind"
+    unknown = ask("deltagare Fagerstad")
+    assert unknown.is_help and "Menade du Fagersta?" in unknown.as_text()
+
+
+def test_status_lists_running_insatser_only_and_alerts() -> None:
+    text = ask("läge").as_text()
+    assert "RESAM" in text and "NEW" not in text
+    assert "RESAM: 42,9 % till arbete/studier i år, målet är 50 %." in text
+
+
+def test_goals_and_budget() -> None:
+    goals = ask("mål")
+    assert "risk" in goals.as_text()
+    assert "ingen flik Ekonomi" in ask("budget").as_text()
+    tabs = reasons_sheet(arbete=1)
+    tabs["Ekonomi"] = [["Insats", "Månad", "Belopp (kr)"], ["RESAM", "2026-01", 130000]]
+    budget = ask("budget", tabs)
+    assert table(budget, "Insats")["RESAM"] == "120 000 kr"
+    assert "Över budget: RESAM" in budget.as_text()
+
+
+def test_check_lists_problems_in_sheet_order_with_fixes() -> None:
+    tabs = reasons_sheet(arbete=1)
+    tabs["Deltagare"].append(["B1", "RESAM", "kvinnna", None, "2026-02-01"])
+    tabs["Deltagare"].append(["B2", "RSAM", "K", None, "2026-02-01"])
+    tabs["Insatser"] = [*INSATSER, ["BAD", "Bad", "not a date"]]
+    reply = ask("kontroll", tabs)
+    rows = next(block for block in reply.blocks if isinstance(block, Table)).rows
+    assert [(row[0], row[1]) for row in rows] == [
+        ("Insatser", "D4"),
+        ("Deltagare", "C15"),
+        ("Deltagare", "B16"),
+    ]
+    assert "3 fel och 0 varningar" in reply.as_text()
+    assert ask("kontroll").as_text().count("Inga fel") == 1
+
+
+def test_replies_in_english() -> None:
+    english = Language("en")
+    assert ask("status", language=english).title.startswith("Status 23 Nov 2026 (week 48)")
+    assert "Women" in ask("caseload RESAM", language=english).as_text()
+    assert ask("help", language=english).title == "How to use finsam-bot"
+
+
+def test_every_reply_says_how_many_rows_were_left_out() -> None:
+    tabs = reasons_sheet(arbete=1)
+    tabs["Deltagare"].append(["B1", "RESAM", "kvinnna", None, "2026-02-01"])
+    for text in ("läge", "deltagare RESAM", "insats RESAM", "mål", "budget", "vecka"):
+        assert "1 rad med fel räknas inte" in ask(text, tabs).as_text(), text
