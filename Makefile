@@ -18,6 +18,7 @@ demo: $(STAMP)
 	WORKBOOK_PATH=build/demo.xlsx $(BIN)/finsam-bot ask "läge"
 	WORKBOOK_PATH=build/demo.xlsx $(BIN)/finsam-bot ask "deltagare RESAM"
 	WORKBOOK_PATH=build/demo.xlsx $(BIN)/finsam-bot ask "kontroll"
+	WORKBOOK_PATH=build/demo.xlsx $(BIN)/finsam-bot weekly --dry-run
 
 ## test: the whole test suite (a few minutes at most)
 test: $(STAMP)

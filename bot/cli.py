@@ -1,4 +1,4 @@
-"""The command line: ``finsam-bot ask|figures|check|demo-data|chat|serve …`` (SPEC §8).
+"""The command line: ``finsam-bot ask|figures|check|weekly|demo-data|chat|serve …`` (SPEC §8).
 
 Each command builds the settings, reads the sheet once through the same cache the Slack app uses,
 and prints what the pure commands return.
@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.source import open_cache
+from bot.source import open_backend, open_cache
 from commands.check import sorted_problems
 from commands.context import Context
 from commands.dispatch import answer
@@ -82,6 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
     chat = with_as_of(sub.add_parser("chat", help="an interactive console that talks like the bot"))
     chat.add_argument("--user", metavar="SLACK_ID", help="talk as this Slack user")
 
+    weekly = with_as_of(
+        sub.add_parser(
+            "weekly",
+            help="compose the weekly post; post it to STATUS_CHANNEL and write Historik unless --dry-run",
+        )
+    )
+    weekly.add_argument(
+        "--dry-run", action="store_true", help="print the post only: nothing is posted or written"
+    )
+
     sub.add_parser(
         "serve",
         help="run the Slack app: Socket Mode with SLACK_APP_TOKEN, else HTTP mode on PORT",
@@ -108,6 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         logging.getLogger().setLevel(logging.INFO)
         return serve(settings)
+
+    if args.command == "weekly":
+        return _weekly(settings, args.as_of, args.dry_run, language)
 
     if args.command == "demo-data":
         anchor = args.as_of or settings.today()
@@ -137,6 +150,63 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         return _check(data, as_of, language)
     return _chat(cache.get, Context(as_of, language, settings.small_count_min, user_id=args.user))
+
+
+def _weekly(settings: Settings, as_of: date | None, dry_run: bool, language: Language) -> int:
+    # Imported here: the Slack client is only needed by this command and serve.
+    from bot.app import build_client
+    from bot.weekly import WeeklyPoster
+
+    if not dry_run and settings.google_sheet_id is None and settings.workbook_path is None:
+        print(
+            language(
+                "finsam-bot: weekly skriver Historik, men den medföljande demoarbetsboken får inte "
+                "ändras. Sätt WORKBOOK_PATH (finsam-bot demo-data PATH skapar en) eller använd --dry-run.",
+                "finsam-bot: weekly writes Historik, but the bundled demo workbook must not change. "
+                "Set WORKBOOK_PATH (finsam-bot demo-data PATH makes one) or use --dry-run.",
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        backend = open_backend(settings)
+    except SheetsError as error:
+        print(f"finsam-bot: {error.message(language.code)}", file=sys.stderr)
+        return EXIT_SHEET
+    client = build_client(settings) if settings.slack_bot_token and not dry_run else None
+    poster = WeeklyPoster(
+        backend,
+        client,
+        settings.status_channel,
+        language=language,
+        small_count_min=settings.small_count_min,
+        zone=settings.zone,
+        now=settings.now,
+    )
+    result = poster.run(as_of, dry_run=dry_run)
+    if result.post is not None and result.outcome in ("dry_run", "posted", "failed"):
+        print(result.post.reply.as_text(), end="")
+    outcomes = {
+        "dry_run": language(
+            "förhandsvisning: inget postat, Historik orörd",
+            "dry run: nothing posted, Historik untouched",
+        ),
+        "posted": language(
+            f"postat i {settings.status_channel} och skrivet i Historik",
+            f"posted to {settings.status_channel} and written to Historik",
+        ),
+        "recorded": language(
+            "inlägget fanns redan i Slack; Historik är nu skriven",
+            "the post was already in Slack; Historik is now written",
+        ),
+        "already_posted": language(
+            f"veckans inlägg ({result.week}) har redan gått ut",
+            f"this week's post ({result.week}) has already gone out",
+        ),
+        "failed": language(f"misslyckades: {result.detail}", f"failed: {result.detail}"),
+    }
+    print(f"finsam-bot weekly {result.week}: {outcomes[result.outcome]}", file=sys.stderr)
+    return EXIT_PROBLEMS if result.outcome == "failed" else EXIT_OK
 
 
 def _figures(

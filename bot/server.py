@@ -25,6 +25,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.app import build_app
 from bot.config import Settings
 from bot.source import open_cache
+from bot.weekly import WeeklyPoster, WeeklySchedule
+from commands.language import Language
+from sheets.backends.base import SheetBackend
 from sheets.errors import SheetsError
 
 if TYPE_CHECKING:
@@ -126,13 +129,46 @@ def serve(settings: Settings, *, out: Callable[[str], None] | None = None) -> in
         say(f"cannot reach Slack at {settings.slack_api_url} to check the token: {error}")
         return EXIT_USAGE
 
+    weekly = _weekly_schedule(settings, cache.backend, app, say)
     if app_token is not None:
-        return _run_socket_mode(app, app_token.get_secret_value(), say)
+        if weekly is not None:
+            weekly.start()
+        try:
+            return _run_socket_mode(app, app_token.get_secret_value(), say)
+        finally:
+            if weekly is not None:
+                weekly.stop()
     say(
         f"HTTP mode: Slack requests at {EVENTS_PATH}, health check at {HEALTH_PATH}, port {settings.port}"
     )
-    GunicornServer(wsgi_app(app), gunicorn_options(settings.port)).run()
+    options = gunicorn_options(settings.port)
+    if weekly is not None:
+        # Threads do not survive gunicorn's fork: the scheduler starts inside the one worker.
+        options["post_worker_init"] = lambda worker: weekly.start()
+    GunicornServer(wsgi_app(app), options).run()
     return EXIT_OK
+
+
+def _weekly_schedule(
+    settings: Settings, backend: SheetBackend, app: App, say: Callable[[str], None]
+) -> WeeklySchedule | None:
+    """Return the weekly post's schedule, or None (with a note) when STATUS_CHANNEL is unset."""
+    if not settings.status_channel:
+        say("STATUS_CHANNEL is not set: the weekly post is off")
+        return None
+    poster = WeeklyPoster(
+        backend,
+        app.client,
+        settings.status_channel,
+        language=Language(settings.language),
+        small_count_min=settings.small_count_min,
+        zone=settings.zone,
+        now=settings.now,
+    )
+    say(
+        f"weekly post to {settings.status_channel} on '{settings.weekly_schedule}' ({settings.timezone})"
+    )
+    return WeeklySchedule(poster, settings.weekly_schedule)
 
 
 def _run_socket_mode(app: App, app_token: str, say: Callable[[str], None]) -> int:

@@ -184,6 +184,9 @@ class FakeSlackApi:
         self.socket_received: list[dict[str, Any]] = []
         self._sockets: list[_WebSocket] = []
         self.scripted: list[ScriptedResponse] = []
+        #: Channel → the messages posted there with chat.postMessage (what conversations.history
+        #: returns), metadata included.
+        self.channels: dict[str, list[dict[str, Any]]] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._server: _Server | None = None
@@ -380,7 +383,25 @@ class FakeSlackApi:
             ts = self._next_ts()
             message = {"type": "message", "user": self.bot_user_id, "bot_id": BOT_ID, "ts": ts}
             message.update({k: params[k] for k in ("text", "blocks", "thread_ts") if k in params})
+            metadata = params.get("metadata")
+            if metadata:
+                message["metadata"] = (
+                    json.loads(metadata) if isinstance(metadata, str) else metadata
+                )
+            with self._lock:
+                self.channels.setdefault(str(params.get("channel")), []).append(message)
             return 200, {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+        if method == "conversations.history":
+            oldest = float(params.get("oldest") or 0)
+            include_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+            with self._lock:
+                posted = list(self.channels.get(str(params.get("channel")), []))
+            messages = [
+                {k: v for k, v in m.items() if k != "metadata" or include_metadata}
+                for m in reversed(posted)  # newest first, as Slack returns them
+                if float(m["ts"]) >= oldest and "thread_ts" not in m
+            ]
+            return 200, {"ok": True, "messages": messages, "has_more": False}
         if method == "chat.postEphemeral":
             return 200, {"ok": True, "message_ts": self._next_ts()}
         if method in ("chat.update", "chat.delete"):
