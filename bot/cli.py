@@ -124,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "demo-data":
         anchor = args.as_of or settings.today()
+        args.path.parent.mkdir(parents=True, exist_ok=True)
         write_demo_workbook(args.path, anchor, args.seed)
         print(
             language(

@@ -37,7 +37,9 @@ def test_mondays_at_eight_across_the_spring_dst_change() -> None:
         timedelta(hours=2),
     ]
     utc = ZoneInfo("UTC")
-    assert times[1].astimezone(utc) - times[0].astimezone(utc) == timedelta(days=7, hours=-1)  # an hour short
+    assert times[1].astimezone(utc) - times[0].astimezone(utc) == timedelta(
+        days=7, hours=-1
+    )  # an hour short
 
 
 def test_mondays_at_eight_across_the_autumn_dst_change() -> None:
