@@ -8,12 +8,11 @@ polite reply. *How* the answer is sent (response_url, thread, ephemeral) is `bot
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
+from bot.logs import describe_exception
 from commands.context import Context
 from commands.dispatch import answer_request
 from commands.language import Language
@@ -29,7 +28,6 @@ log = logging.getLogger(__name__)
 #: Subcommands whose answer is only ever shown to the asker, even with ``dela``: the weekly post's
 #: preview is a preview (SPEC §5), not the post.
 PRIVATE_SUBCOMMANDS = frozenset({"vecka"})
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,10 @@ class Answerer:
         except SheetsError as error:
             return Answer(sheet_unreachable(error, self.language), private=True)
         except Exception as error:  # the outermost edge: a bug must not leave the asker waiting
-            log.error("answering %s failed: %s", _kind(request), describe_exception(error))
+            log.error(
+                "answering failed",
+                extra={"question": _kind(request), "exception": describe_exception(error)},
+            )
             return Answer(something_went_wrong(self.language), private=True)
         private = reply.is_help or request.subcommand in PRIVATE_SUBCOMMANDS
         return Answer(reply, private=private, share=request.share)
@@ -162,38 +163,6 @@ def something_went_wrong(language: Language) -> Reply:
     )
 
 
-def describe_exception(error: BaseException) -> str:
-    """Return an exception as one log line: its type and where it was raised, never its message.
-
-    The message of an exception raised on sheet data may quote a cell (a pandas KeyError, a
-    ValueError from a parser), and logs must carry no cell values (SPEC §7). The place is the
-    innermost frame of this project's code, and the innermost frame overall when that differs.
-    """
-    frames = traceback.extract_tb(error.__traceback__)
-    ours = [frame for frame in frames if _is_project_file(frame.filename)]
-    places = ours[-1:] + frames[-1:]
-    where = " ← ".join(dict.fromkeys(_place(frame) for frame in reversed(places)))
-    name = type(error).__qualname__
-    module = type(error).__module__
-    if module not in ("builtins", "__main__"):
-        name = f"{module}.{name}"
-    return f"{name} at {where}" if where else name
-
-
-def _is_project_file(filename: str) -> bool:
-    path = Path(filename).resolve()
-    return path.is_relative_to(_PROJECT_ROOT) and ".venv" not in path.parts
-
-
-def _place(frame: traceback.FrameSummary) -> str:
-    path = Path(frame.filename)
-    try:
-        shown = path.resolve().relative_to(_PROJECT_ROOT).as_posix()
-    except ValueError:
-        shown = "/".join(path.parts[-2:])  # a library: its package and file are enough
-    return f"{shown}:{frame.lineno} in {frame.name}"
-
-
 def _kind(request: Request) -> str:
     """Return which subcommand was asked, for the log: never the words typed after it."""
-    return f"'{request.subcommand}'" if request.subcommand else "a question"
+    return request.subcommand or "other"

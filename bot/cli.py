@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.config import Settings
+from bot.logs import configure_logging
 from bot.source import open_backend, open_cache
 from commands.check import sorted_problems
 from commands.context import Context
@@ -102,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 data errors, 2 usage, 3 sheet)."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(logging.WARNING)
     try:
         settings = Settings()
     except ValidationError as error:
@@ -116,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Imported here: the Slack and gunicorn machinery is only needed by this one command.
         from bot.server import serve
 
-        logging.getLogger().setLevel(logging.INFO)
+        configure_logging(logging.INFO)
         return serve(settings)
 
     if args.command == "weekly":

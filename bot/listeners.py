@@ -20,8 +20,9 @@ from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.answers import Answer, Answerer, describe_exception
+from bot.answers import Answer, Answerer
 from bot.blocks import render_reply
+from bot.logs import describe_exception
 from commands.language import Language
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,10 @@ def register(app: App, answerer: Answerer, recent_events: RecentEvents | None = 
             **message.as_kwargs(), response_type="in_channel" if public else "ephemeral"
         )
         if response.status_code != 200:
-            log.warning("the response_url answered HTTP %s", response.status_code)
+            log.warning(
+                "answer not delivered",
+                extra={"to": "response_url", "http_status": response.status_code},
+            )
 
     def mention(ack: Ack, event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
@@ -99,15 +103,10 @@ def register(app: App, answerer: Answerer, recent_events: RecentEvents | None = 
         _post(client, event["channel"], event, answer, language, private_in_channel=False)
 
     def on_error(error: Exception, body: dict[str, Any]) -> None:
-        detail = ""
+        fields = {"request": _request_kind(body), "exception": describe_exception(error)}
         if isinstance(error, SlackApiError):
-            detail = f" (Slack answered {error.response.get('error')})"
-        log.error(
-            "handling a Slack %s failed: %s%s",
-            _request_kind(body),
-            describe_exception(error),
-            detail,
-        )
+            fields["slack_error"] = str(error.response.get("error"))
+        log.error("handling a Slack request failed", extra=fields)
 
     app.middleware(answer_each_event_once)
     app.command(COMMAND)(slash_command)

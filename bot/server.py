@@ -10,12 +10,13 @@ exactly once.
 
 from __future__ import annotations
 
+import logging
 import signal
-import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger as GunicornBaseLogger
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -24,6 +25,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import build_app
 from bot.config import Settings
+from bot.logs import EventFormatter
 from bot.source import open_cache
 from bot.weekly import WeeklyPoster, WeeklySchedule
 from commands.language import Language
@@ -32,6 +34,8 @@ from sheets.errors import SheetsError
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -76,6 +80,16 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships n
         return self.application
 
 
+class GunicornLogger(GunicornBaseLogger):  # type: ignore[misc]  # gunicorn ships no type hints
+    """gunicorn's own log lines (workers booting, stopping) in the bot's one-line format."""
+
+    def setup(self, cfg: Any) -> None:
+        """Set gunicorn's handlers up as gunicorn does, then give them the bot's formatter."""
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(EventFormatter())
+
+
 def gunicorn_options(port: int) -> dict[str, Any]:
     """Return the gunicorn settings of HTTP mode on `port`."""
     return {
@@ -86,22 +100,23 @@ def gunicorn_options(port: int) -> dict[str, Any]:
         "timeout": 30,
         "graceful_timeout": 10,
         "errorlog": "-",
+        "logger_class": GunicornLogger,  # gunicorn's own lines in the bot's format
         "accesslog": None,  # request lines add nothing to Slack's own retries and logs
         "loglevel": "info",
         "proc_name": "finsam-bot",
     }
 
 
-def serve(settings: Settings, *, out: Callable[[str], None] | None = None) -> int:
+def serve(settings: Settings) -> int:
     """Run the Slack app until stopped; return an exit status when it cannot start.
 
     Socket Mode when SLACK_APP_TOKEN is set, HTTP mode on PORT otherwise. Returns 2 for a missing
     or refused setting (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, the token itself) and 3 when the
-    sheet's credentials cannot be read; each with a message saying what to do.
+    sheet's credentials cannot be read; each logged with what to do. Everything it says goes to
+    the log (`bot.logs`), one line per event.
     """
-    say = out or (lambda message: print(f"finsam-bot: {message}", file=sys.stderr))
     if settings.slack_bot_token is None:
-        say(
+        _cannot_start(
             "SLACK_BOT_TOKEN is not set, so there is no Slack app to run. Set it (xoxb-…) and "
             "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET, see README 'Install in your workspace'; "
             "'finsam-bot chat' tries the bot without Slack."
@@ -109,7 +124,7 @@ def serve(settings: Settings, *, out: Callable[[str], None] | None = None) -> in
         return EXIT_USAGE
     app_token = settings.slack_app_token
     if app_token is None and settings.slack_signing_secret is None:
-        say(
+        _cannot_start(
             "SLACK_SIGNING_SECRET is not set. HTTP mode needs it to check that requests come "
             "from Slack (Basic Information → Signing Secret); or set SLACK_APP_TOKEN (xapp-…) "
             "to run in Socket Mode."
@@ -118,28 +133,29 @@ def serve(settings: Settings, *, out: Callable[[str], None] | None = None) -> in
     try:
         cache = open_cache(settings)
     except SheetsError as error:
-        say(error.message(settings.language))
+        _cannot_start(error.message_en)
         return EXIT_SHEET
     try:
         app = build_app(settings, cache.get)
     except BoltError as error:
-        say(f"Slack refused SLACK_BOT_TOKEN: {error}")
+        _cannot_start(f"Slack refused SLACK_BOT_TOKEN: {error}")
         return EXIT_USAGE
     except (SlackClientError, OSError) as error:
-        say(f"cannot reach Slack at {settings.slack_api_url} to check the token: {error}")
+        _cannot_start(f"cannot reach Slack at {settings.slack_api_url} to check the token: {error}")
         return EXIT_USAGE
 
-    weekly = _weekly_schedule(settings, cache.backend, app, say)
+    weekly = _weekly_schedule(settings, cache.backend, app)
     if app_token is not None:
         if weekly is not None:
             weekly.start()
         try:
-            return _run_socket_mode(app, app_token.get_secret_value(), say)
+            return _run_socket_mode(app, app_token.get_secret_value())
         finally:
             if weekly is not None:
                 weekly.stop()
-    say(
-        f"HTTP mode: Slack requests at {EVENTS_PATH}, health check at {HEALTH_PATH}, port {settings.port}"
+    log.info(
+        "serving in HTTP mode",
+        extra={"events_path": EVENTS_PATH, "health_path": HEALTH_PATH, "port": settings.port},
     )
     options = gunicorn_options(settings.port)
     if weekly is not None:
@@ -149,12 +165,14 @@ def serve(settings: Settings, *, out: Callable[[str], None] | None = None) -> in
     return EXIT_OK
 
 
-def _weekly_schedule(
-    settings: Settings, backend: SheetBackend, app: App, say: Callable[[str], None]
-) -> WeeklySchedule | None:
+def _cannot_start(reason: str) -> None:
+    log.error("cannot start", extra={"reason": reason})
+
+
+def _weekly_schedule(settings: Settings, backend: SheetBackend, app: App) -> WeeklySchedule | None:
     """Return the weekly post's schedule, or None (with a note) when STATUS_CHANNEL is unset."""
     if not settings.status_channel:
-        say("STATUS_CHANNEL is not set: the weekly post is off")
+        log.info("weekly post off", extra={"reason": "STATUS_CHANNEL is not set"})
         return None
     poster = WeeklyPoster(
         backend,
@@ -165,13 +183,18 @@ def _weekly_schedule(
         zone=settings.zone,
         now=settings.now,
     )
-    say(
-        f"weekly post to {settings.status_channel} on '{settings.weekly_schedule}' ({settings.timezone})"
+    log.info(
+        "weekly post scheduled",
+        extra={
+            "channel": settings.status_channel,
+            "schedule": settings.weekly_schedule,
+            "timezone": settings.timezone,
+        },
     )
     return WeeklySchedule(poster, settings.weekly_schedule)
 
 
-def _run_socket_mode(app: App, app_token: str, say: Callable[[str], None]) -> int:
+def _run_socket_mode(app: App, app_token: str) -> int:
     """Connect to Slack over Socket Mode and answer until SIGTERM or Ctrl-C; return the status."""
     handler = SocketModeHandler(app, app_token)
 
@@ -181,17 +204,17 @@ def _run_socket_mode(app: App, app_token: str, say: Callable[[str], None]) -> in
     # A platform stops a worker with SIGTERM: close the connection and let answers in progress
     # finish (bolt's threads are joined at exit) instead of dying in the middle of one.
     signal.signal(signal.SIGTERM, stop)
-    say("Socket Mode: connecting to Slack (no public URL needed)")
+    log.info("Socket Mode connecting", extra={"note": "no public URL needed"})
     try:
         handler.start()  # type: ignore[no-untyped-call]
     except SlackApiError as error:
-        say(
+        _cannot_start(
             f"Slack refused SLACK_APP_TOKEN ({error.response.get('error')}): it is the app-level "
             "token (xapp-…) with the scope connections:write, under Basic Information."
         )
         return EXIT_USAGE
     except (SystemExit, KeyboardInterrupt):
-        say("Socket Mode: disconnecting")
+        log.info("Socket Mode disconnecting")
     finally:
         handler.close()  # type: ignore[no-untyped-call]
     return EXIT_OK

@@ -104,8 +104,7 @@ class WeeklyPoster:
             try:
                 tabs = self.backend.read_tabs()  # fresh: another replica may have just posted
             except SheetsError as error:
-                log.error("weekly post %s: the sheet cannot be read: %s", week, error.message_en)
-                return WeeklyResult("failed", week, detail=error.message(self.language.code))
+                return self._not_sent(week, error)
             data = load_dataset(tabs, url=self.backend.url, loaded_at=now)
             if is_posted(data, week):
                 return WeeklyResult("already_posted", week)
@@ -115,7 +114,7 @@ class WeeklyPoster:
                 return WeeklyResult("dry_run", week, post)
             if self.client is None or not self.channel:
                 detail = "set SLACK_BOT_TOKEN and STATUS_CHANNEL to post the weekly status"
-                log.error("weekly post %s: %s", week, detail)
+                log.error("weekly post not sent", extra={"week": week, "fix": detail})
                 return WeeklyResult("failed", week, post, detail)
 
             outcome: Outcome = "recorded"
@@ -128,13 +127,25 @@ class WeeklyPoster:
                 self._record(tabs, post, as_of, now)
             except SheetsError as error:
                 log.error(
-                    "weekly post %s went out but Historik was not written (%s); the next run writes it",
-                    week,
-                    error.message_en,
+                    "weekly post went out but Historik was not written",
+                    extra={
+                        "week": week,
+                        "error": type(error).__name__,
+                        "detail": error.message_en,
+                        "next": "the next run writes Historik without posting again",
+                    },
                 )
                 return WeeklyResult("failed", week, post, error.message(self.language.code))
-            log.info("weekly post %s: %s", week, outcome)
+            log.info("weekly post done", extra={"week": week, "outcome": outcome})
             return WeeklyResult(outcome, week, post)
+
+    def _not_sent(self, week: str, error: SheetsError) -> WeeklyResult:
+        """Log that the post could not be made from the sheet, and return the failure."""
+        log.error(
+            "weekly post not sent",
+            extra={"week": week, "error": type(error).__name__, "detail": error.message_en},
+        )
+        return WeeklyResult("failed", week, detail=error.message(self.language.code))
 
     def _post(self, post: WeeklyPost) -> str | None:
         """Send the post and its chart; return what to fix when it could not be sent."""
@@ -151,7 +162,9 @@ class WeeklyPoster:
         except SlackApiError as error:
             code = str(error.response.get("error", "unknown_error"))
             fix = _CHANNEL_FIXES.get(code, "Slack refused the post; it is tried again later")
-            log.error("weekly post %s not sent: %s: %s", post.week, code, fix)
+            log.error(
+                "weekly post not sent", extra={"week": post.week, "slack_error": code, "fix": fix}
+            )
             return f"{code}: {fix}"
         self._upload_chart(str(response["channel"]), str(response["ts"]), post)
         return None
@@ -170,7 +183,8 @@ class WeeklyPoster:
             )
         except SlackApiError as error:
             log.warning(
-                "weekly post %s: chart not uploaded: %s", post.week, error.response.get("error")
+                "weekly chart not uploaded; the post went out without it",
+                extra={"week": post.week, "slack_error": str(error.response.get("error"))},
             )
 
     def _find_post(self, week: str, as_of: date) -> str | None:
@@ -190,9 +204,8 @@ class WeeklyPoster:
             # Without channels:history, or with a channel name instead of an ID, the bot cannot
             # look; Historik alone then guards against a second post.
             log.info(
-                "weekly post %s: cannot look for an earlier post: %s",
-                week,
-                error.response.get("error"),
+                "weekly post: cannot look for an earlier post; Historik alone guards it",
+                extra={"week": week, "slack_error": str(error.response.get("error"))},
             )
             return None
         messages: list[dict[str, Any]] = response.get("messages") or []
@@ -256,7 +269,10 @@ class WeeklySchedule:
             and self.scheduler is not None
             and iso_week(retry_at.date()) == result.week
         ):
-            log.info("weekly post %s: trying again at %s", result.week, retry_at.strftime("%H:%M"))
+            log.info(
+                "weekly post retry scheduled",
+                extra={"week": result.week, "at": retry_at.strftime("%H:%M")},
+            )
             self.scheduler.add_job(
                 self._run,
                 "date",

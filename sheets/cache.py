@@ -66,14 +66,21 @@ class DatasetCache:
                 tabs = self.backend.read_tabs()
             except SheetsError as error:
                 if self.last_error is None or type(error) is not type(self.last_error):
-                    log.warning("sheet read failed: %s", error.message_en)  # once per new error
+                    log.warning(  # once per new kind of failure, not once per question
+                        "sheet read failed",
+                        extra={
+                            "error": type(error).__name__,
+                            "answering_from": "last good read" if self._good else "nothing",
+                            "detail": error.message_en,
+                        },
+                    )
                 self.last_error = error
                 self._failed_at = now
                 self._dataset = None
                 return self._fallback(error)
             dataset = load_dataset(tabs, url=self.backend.url, loaded_at=self._now())
             if self.last_error is not None:
-                log.info("sheet read again after a failure")
+                log.info("sheet read again", extra={"after": type(self.last_error).__name__})
             self.last_error = None
             self._dataset = self._good = dataset
             self._stale = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,20 @@ def clean_settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in Settings.model_fields:
         monkeypatch.delenv(name.upper(), raising=False)
     yield
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """Undo `bot.logs.configure_logging` (which `main()` calls) after each test: the root
+    logger's handlers and level, and the levels it sets on libraries' loggers."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    quiet = {name: logging.getLogger(name).level for name in ("apscheduler",)}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, saved in quiet.items():
+        logging.getLogger(name).setLevel(saved)
 
 
 @pytest.fixture

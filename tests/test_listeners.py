@@ -19,11 +19,12 @@ import pytest
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 
-from bot.answers import Answerer, describe_exception, may_ask
+from bot.answers import Answerer, may_ask
 from bot.app import build_app
 from bot.cli import main
 from bot.config import Settings
 from bot.listeners import RecentEvents
+from bot.logs import describe_exception
 from commands.language import Language
 from sheets.backends.workbook import WorkbookBackend
 from sheets.cache import DatasetCache
@@ -39,6 +40,7 @@ from tests.fakes.slack_api import (
     signed_headers,
     slash_command_body,
 )
+from tests.logs import log_line, log_text
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -175,7 +177,7 @@ def test_a_bug_gets_an_apology_and_one_log_line_without_cell_values(
     assert "coordinator has been told" in message["text"]
     errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert len(errors) == 1
-    line = errors[0].getMessage()
+    line = log_line(errors[0])
     assert "KeyError" in line and "test_listeners.py" in line
     assert "19121212" not in caplog.text and "Anna" not in caplog.text
     assert errors[0].exc_info is None, "no traceback with the exception's message in the log"
@@ -196,17 +198,64 @@ def test_a_failing_slack_api_is_retried_then_logged_once(
     assert len(calls) == 3, "one call and two retries of a 500"
     errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert len(errors) == 1
-    assert "app_mention event" in errors[0].getMessage()
-    assert "SlackApiError" in errors[0].getMessage()
+    assert "app_mention event" in log_line(errors[0])
+    assert "SlackApiError" in log_line(errors[0])
 
 
-def test_a_rate_limited_post_is_sent_after_retry_after(slack: FakeSlackApi, demo: Dataset) -> None:
+@pytest.mark.parametrize(
+    ("route", "question", "channel_type"),
+    [
+        ("chat.postMessage", "mål", "channel"),  # an answer in the thread of a mention
+        ("chat.postEphemeral", "hjälp", "channel"),  # a private answer to a mention
+        ("chat.postMessage", "läge", "im"),  # an answer in a DM
+    ],
+)
+def test_a_rate_limited_answer_is_sent_after_retry_after(
+    slack: FakeSlackApi,
+    demo: Dataset,
+    caplog: pytest.LogCaptureFixture,
+    route: str,
+    question: str,
+    channel_type: str,
+) -> None:
     app = make_app(slack, lambda: demo)
-    slack.fail_next("chat.postMessage", 429, headers={"Retry-After": "0"})
-    mention(app, "mål", "Ev0RATE1")
-    calls = slack.wait_for("chat.postMessage", 2, timeout=5)
-    assert len(calls) == 2
+    slack.fail_next(route, 429, headers={"Retry-After": "1"})
+    with caplog.at_level(logging.INFO):
+        if channel_type == "im":
+            event = {
+                "type": "message",
+                "channel_type": "im",
+                "channel": "D0FINSAMDM",
+                "user": STAFF,
+                "text": question,
+                "ts": "1790000000.000100",
+            }
+            status, _ = dispatch(app, event_body(event, "Ev0RATEDM"), JSON)
+            assert status == 200
+        else:
+            mention(app, question, f"Ev0RATE{route}")
+        calls = slack.wait_for(route, 2, timeout=5)
+    assert len(calls) == 2, "one 429, then the answer"
+    assert calls[1].received_at - calls[0].received_at >= 0.9, "Retry-After was honoured"
     assert calls[1].params["thread_ts"] == "1790000000.000100"
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+def test_a_response_url_that_refuses_the_answer_is_logged(
+    slack: FakeSlackApi, demo: Dataset, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_app(slack, lambda: demo)
+    slack.fail_next(RESPONSE_URL, 404, body="expired_url")
+    with caplog.at_level(logging.INFO):
+        slash(app, slack, "läge", "expired")
+        assert slack.wait_for(RESPONSE_URL, name="expired")
+        deadline = time.monotonic() + 5
+        while not caplog.records:
+            assert time.monotonic() < deadline, "nothing logged"
+            time.sleep(0.01)
+    [line] = log_text(caplog.records).splitlines()
+    assert "level=WARNING" in line and 'event="answer not delivered"' in line
+    assert "http_status=404" in line
 
 
 def test_a_private_answer_to_a_mention_is_ephemeral_in_the_thread(

@@ -23,6 +23,7 @@ from sheets.backends.workbook import WorkbookBackend
 from sheets.demo import demo_tabs, write_demo_workbook
 from tests.fakes.sheets_api import FakeSheetsApi
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
+from tests.logs import log_text
 
 ZONE = ZoneInfo("Europe/Stockholm")
 AS_OF = date(2026, 6, 29)  # a Monday, ISO week 2026-W27
@@ -159,14 +160,27 @@ def test_a_start_before_the_scheduled_time_posts_nothing(
     assert posts(slack) == []
 
 
+@pytest.mark.parametrize(
+    ("error", "fix"),
+    [
+        ("not_in_channel", "/invite @finsam in STATUS_CHANNEL"),
+        ("channel_not_found", "check STATUS_CHANNEL (use the channel ID, C…) and invite the bot"),
+    ],
+)
 def test_bot_not_in_channel_is_logged_with_the_fix_and_nothing_is_recorded(
-    sheets: FakeSheetsApi, slack: FakeSlackApi, caplog: pytest.LogCaptureFixture
+    sheets: FakeSheetsApi,
+    slack: FakeSlackApi,
+    caplog: pytest.LogCaptureFixture,
+    error: str,
+    fix: str,
 ) -> None:
-    slack.fail_next("chat.postMessage", 200, body={"ok": False, "error": "not_in_channel"})
+    slack.fail_next("chat.postMessage", 200, body={"ok": False, "error": error})
     with caplog.at_level(logging.ERROR):
         result = poster(sheets, slack).run(AS_OF)
     assert result.outcome == "failed" and "invite" in result.detail
-    assert "/invite @finsam" in caplog.text
+    [line] = log_text(caplog.records).splitlines()
+    assert 'event="weekly post not sent"' in line and f"slack_error={error}" in line
+    assert fix in line and "week=2026-W27" in line
     assert "Historik" not in sheets.tabs or not any(row[0] == WEEK for row in historik(sheets))
     assert poster(sheets, slack).run(AS_OF).outcome == "posted"  # after someone invites the bot
 
