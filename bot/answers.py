@@ -20,7 +20,7 @@ from commands.parse import Request, parse_request
 from commands.reply import Paragraph, Reply
 from sheets.columns import find_tab
 from sheets.dataset import Dataset
-from sheets.errors import SheetsError
+from sheets.errors import SheetsError, SheetUnavailable
 from sheets.schemas import PersonalRow
 
 log = logging.getLogger(__name__)
@@ -129,15 +129,27 @@ def refusal(user_id: str | None, language: Language) -> Reply:
 
 
 def sheet_unreachable(error: SheetsError, language: Language) -> Reply:
-    """Return the reply for a sheet that cannot be read, with what is wrong and what to do."""
+    """Return the reply for a sheet that cannot be read, with what is wrong and what to do.
+
+    Google not answering passes by itself; the rest (sharing, the key, a renamed tab) needs a
+    person, and the bot reads the sheet again by itself once it is fixed.
+    """
+    if isinstance(error, SheetUnavailable):
+        after = language("Försök igen om en stund.", "Try again in a while.")
+    else:
+        after = language(
+            "När det är rättat svarar jag som vanligt igen, utan omstart.",
+            "Once that is fixed I answer as usual again, without a restart.",
+        )
     return Reply(
         language("Arket går inte att läsa just nu", "The sheet cannot be read right now"),
         (
             Paragraph(error.message(language.code)),
             Paragraph(
-                language(
-                    "Försök igen om en stund. Samordnaren kan se mer med finsam-bot check.",
-                    "Try again in a while. The coordinator can see more with finsam-bot check.",
+                after
+                + language(
+                    " Den som driver boten ser samma sak i loggen.",
+                    " Whoever runs the bot sees the same in its log.",
                 )
             ),
         ),

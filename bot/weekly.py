@@ -31,6 +31,7 @@ from sheets.backends.base import SheetBackend
 from sheets.columns import find_tab
 from sheets.errors import SheetsError
 from sheets.schemas import HISTORIK_HEADER, HistorikRow
+from sheets.structure import unusable_tab_error
 from sheets.validate import load_dataset
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,11 @@ class WeeklyPoster:
             data = load_dataset(tabs, url=self.backend.url, loaded_at=now)
             if is_posted(data, week):
                 return WeeklyResult("already_posted", week)
+            unusable = unusable_tab_error(tabs, data)
+            if unusable is not None:
+                # Without Insatser or Deltagare every figure would be 0, and so would the week's
+                # Historik rows: better late than wrong.
+                return self._not_sent(week, unusable)
             context = Context(as_of, self.language, self.small_count_min)
             post = compose_weekly(data, context, late=late)
             if dry_run:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from commands.context import Context
+from commands.context import Context, footnotes
 from commands.reply import Paragraph, Reply, Table
 from sheets.dataset import Dataset
 from sheets.problems import Problem
@@ -29,7 +29,11 @@ def sorted_problems(data: Dataset, context: Context) -> list[Problem]:
 
 
 def check(data: Dataset, context: Context) -> Reply:
-    """Return the ``kontroll`` reply: a count of errors and warnings and one row per problem."""
+    """Return the ``kontroll`` reply: a count of errors and warnings and one row per problem.
+
+    Ends with when the data is from, and why it is old when the sheet cannot be read now: an
+    old read's "no problems" must not pass for today's.
+    """
     t = context.language
     problems = sorted_problems(data, context)
     errors = sum(1 for p in problems if p.severity == "error")
@@ -39,7 +43,7 @@ def check(data: Dataset, context: Context) -> Reply:
         return Reply(
             title,
             (Paragraph(t("Inga fel hittades i arket.", "No problems found in the sheet.")),),
-            (t("Per", "As of") + f" {t.day(context.as_of)}",),
+            footnotes(data, context, rows_left_out=False),
         )
     summary = t(
         f"{errors} fel och {warnings} varningar. Rader med fel räknas inte i siffrorna "
@@ -70,5 +74,5 @@ def check(data: Dataset, context: Context) -> Reply:
     return Reply(
         title,
         (Paragraph(summary), Table(header, rows)),
-        (t("Per", "As of") + f" {t.day(context.as_of)}",),
+        footnotes(data, context, rows_left_out=False),
     )

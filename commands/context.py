@@ -36,8 +36,10 @@ class Context:
     user_id: str | None = None
 
 
-def footnotes(data: Dataset, context: Context) -> tuple[str, ...]:
-    """Return the notes every figure reply ends with: when the data is from, rows left out."""
+def footnotes(data: Dataset, context: Context, *, rows_left_out: bool = True) -> tuple[str, ...]:
+    """Return the notes every reply on the sheet's data ends with: when the data is from, why it
+    is old (the sheet cannot be read now), and how many rows are left out (unless not
+    `rows_left_out`: ``kontroll`` says that itself)."""
     t = context.language
     notes = [t("Per", "As of") + f" {t.day(context.as_of)}"]
     if data.loaded_at is not None:
@@ -46,7 +48,7 @@ def footnotes(data: Dataset, context: Context) -> tuple[str, ...]:
             notes[0] += f" {t.day(data.loaded_at.date())}"
     if data.stale is not None:
         notes.append(data.stale(t.code))
-    if data.rows_left_out:
+    if rows_left_out and data.rows_left_out:
         notes.append(
             t(
                 f"{data.rows_left_out} rader med fel räknas inte – skriv kontroll för att se dem",

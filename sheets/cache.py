@@ -18,6 +18,7 @@ from sheets.backends.base import SheetBackend
 from sheets.dataset import Dataset
 from sheets.errors import SheetsError
 from sheets.problems import Text
+from sheets.structure import unusable_tab_error
 from sheets.validate import load_dataset
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class DatasetCache:
         self._dataset: Dataset | None = None  # fresh within the TTL
         self._good: Dataset | None = None  # the last successful read, however old
         self._stale: Dataset | None = None  # `_good` marked as stale, while reads fail
+        self._stale_error: SheetsError | None = None  # the failure `_stale` gives as the reason
         self._read_at = float("-inf")
         self._failed_at = float("-inf")
         self.last_error: SheetsError | None = None
@@ -49,9 +51,11 @@ class DatasetCache:
     def get(self) -> Dataset:
         """Return the Dataset, reading the sheet again when the last read is older than the TTL.
 
-        When the sheet cannot be read but an earlier read succeeded, returns that earlier Dataset
-        with `stale` set (the reply then says how old the data is). A failed read is not retried
-        for `ttl_seconds` either, so a broken sheet is not hammered by every question.
+        When the sheet cannot be read, or a read lacks a tab the figures need (a renamed
+        Deltagare would turn every figure into 0), but an earlier read succeeded, returns that
+        earlier Dataset with `stale` set (the reply then says how old the data is and why). A
+        failed read is not retried for `ttl_seconds` either, so a broken sheet is not hammered
+        by every question, and the log says so once per new kind of failure, not per question.
 
         Raises:
             SheetsError: the sheet cannot be read and no earlier read succeeded.
@@ -64,6 +68,10 @@ class DatasetCache:
                 return self._fallback(self.last_error)
             try:
                 tabs = self.backend.read_tabs()
+                dataset = load_dataset(tabs, url=self.backend.url, loaded_at=self._now())
+                unusable = unusable_tab_error(tabs, dataset)
+                if unusable is not None:
+                    raise unusable
             except SheetsError as error:
                 if self.last_error is None or type(error) is not type(self.last_error):
                     log.warning(  # once per new kind of failure, not once per question
@@ -78,7 +86,6 @@ class DatasetCache:
                 self._failed_at = now
                 self._dataset = None
                 return self._fallback(error)
-            dataset = load_dataset(tabs, url=self.backend.url, loaded_at=self._now())
             if self.last_error is not None:
                 log.info("sheet read again", extra={"after": type(self.last_error).__name__})
             self.last_error = None
@@ -96,7 +103,8 @@ class DatasetCache:
     def _fallback(self, error: SheetsError) -> Dataset:
         if self._good is None:
             raise error
-        if self._stale is None:
+        if self._stale is None or self._stale_error is not error:
+            self._stale_error = error
             self._stale = replace(
                 self._good,
                 stale=Text(

@@ -35,3 +35,8 @@ class SheetCredentialsError(SheetsError):
 
 class SheetUnavailable(SheetsError):
     """The service did not answer in time, or kept answering 429/5xx after the retries."""
+
+
+class SheetTabMissing(SheetsError):
+    """The sheet was read, but a tab the figures need (Insatser, Deltagare) is missing or unusable:
+    renamed, deleted, emptied, or without one of its required columns."""

@@ -346,3 +346,19 @@ def test_serve_starts_the_schedule_in_its_worker_and_posts_a_missed_week(
         process.wait(timeout=15)
     assert len(posts(slack)) == 1
     assert "Traceback" not in log.read_text()
+
+
+def test_a_renamed_deltagare_tab_holds_the_post_instead_of_posting_zeros(
+    sheets: FakeSheetsApi, slack: FakeSlackApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    sheets.rename_tab("Deltagare", "Deltagare (kopia)")
+    with caplog.at_level(logging.ERROR):
+        result = poster(sheets, slack).run(AS_OF)
+    assert result.outcome == "failed" and "Fliken Deltagare saknas" in result.detail
+    assert posts(slack) == [] and sheets.count("append") == 0
+    [line] = log_text(caplog.records).splitlines()
+    assert 'event="weekly post not sent"' in line and "error=SheetTabMissing" in line
+    assert "rename it back to Deltagare" in line
+
+    sheets.rename_tab("Deltagare (kopia)", "Deltagare")
+    assert poster(sheets, slack).run(AS_OF).outcome == "posted"
