@@ -19,10 +19,11 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.blocks import render_blocks
 from bot.chart import active_chart, chart_alt_text
+from bot.logs import describe_exception
 from bot.scheduler import missed_this_week, start_scheduler
 from commands.context import Context
 from commands.language import Language
@@ -124,7 +125,12 @@ class WeeklyPoster:
                 return WeeklyResult("failed", week, post, detail)
 
             outcome: Outcome = "recorded"
-            if self._find_post(week, as_of) is None:
+            try:
+                found = self._find_post(week, as_of)
+            except (SlackClientError, OSError) as error:
+                # No answer at all: not knowing whether the post is there, do not post.
+                return WeeklyResult("failed", week, post, self._slack_unreachable(week, error))
+            if found is None:
                 failure = self._post(post)
                 if failure:
                     return WeeklyResult("failed", week, post, failure)
@@ -172,6 +178,8 @@ class WeeklyPoster:
                 "weekly post not sent", extra={"week": post.week, "slack_error": code, "fix": fix}
             )
             return f"{code}: {fix}"
+        except (SlackClientError, OSError) as error:
+            return self._slack_unreachable(post.week, error)
         self._upload_chart(str(response["channel"]), str(response["ts"]), post)
         return None
 
@@ -192,6 +200,20 @@ class WeeklyPoster:
                 "weekly chart not uploaded; the post went out without it",
                 extra={"week": post.week, "slack_error": str(error.response.get("error"))},
             )
+        except (SlackClientError, OSError) as error:
+            log.warning(
+                "weekly chart not uploaded; the post went out without it",
+                extra={"week": post.week, "exception": describe_exception(error)},
+            )
+
+    def _slack_unreachable(self, week: str, error: Exception) -> str:
+        """Log that Slack did not answer at all (network, SLACK_API_URL); return what to fix."""
+        fix = "Slack could not be reached: check the network and SLACK_API_URL; tried again later"
+        log.error(
+            "weekly post not sent",
+            extra={"week": week, "exception": describe_exception(error), "fix": fix},
+        )
+        return fix
 
     def _find_post(self, week: str, as_of: date) -> str | None:
         """Return the ts of this week's post if Slack already has it (found by its metadata)."""
@@ -268,7 +290,14 @@ class WeeklySchedule:
 
     def _run(self, *, late: bool) -> None:
         started = self.poster.now()
-        result = self.poster.run(late=late)
+        try:
+            result = self.poster.run(late=late)
+        except Exception as error:  # the edge of a scheduled job: a bug must not end the retries
+            week = iso_week(started.astimezone(self.poster.zone).date())
+            log.error(
+                "weekly post failed", extra={"week": week, "exception": describe_exception(error)}
+            )
+            result = WeeklyResult("failed", week)
         retry_at = started + RETRY_EVERY
         if (
             result.outcome == "failed"

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
 from pydantic import SecretStr
 
 from bot.app import build_client
@@ -346,6 +347,114 @@ def test_serve_starts_the_schedule_in_its_worker_and_posts_a_missed_week(
         process.wait(timeout=15)
     assert len(posts(slack)) == 1
     assert "Traceback" not in log.read_text()
+
+
+# -- faults: a failed post is tried again, and a week is never recorded before its post ------------
+
+
+def paused_scheduler() -> BackgroundScheduler:
+    """A started scheduler that runs nothing by itself: the test runs its jobs."""
+    scheduler = BackgroundScheduler(timezone=ZONE)
+    scheduler.start(paused=True)
+    return scheduler
+
+
+def test_a_failed_post_is_tried_again_at_the_next_tick_of_the_same_week(
+    sheets: FakeSheetsApi, slack: FakeSlackApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    monday = datetime(2026, 6, 29, 8, 0, tzinfo=ZONE)
+    schedule = WeeklySchedule(poster(sheets, slack, monday), "mon 08:00")
+    schedule.scheduler = paused_scheduler()
+    try:
+        slack.fail_next("chat.postMessage", 200, body={"ok": False, "error": "not_in_channel"})
+        with caplog.at_level(logging.INFO):
+            schedule.run_on_schedule()
+        retry = schedule.scheduler.get_job("weekly-retry")
+        assert retry is not None and retry.next_run_time == monday + timedelta(minutes=30)
+        assert 'event="weekly post retry scheduled"' in log_text(caplog.records)
+        assert not any(row[0] == WEEK for row in historik(sheets)), "not posted, not recorded"
+
+        retry.func(*retry.args, **retry.kwargs)  # the next tick, after someone invited the bot
+    finally:
+        schedule.scheduler.shutdown(wait=False)
+    [post] = posts(slack)[1:]
+    assert "kommer sent" in post["text"], "a retried post is marked late"
+    assert sum(1 for row in historik(sheets) if row[0] == WEEK and row[2] == "*") == 1
+
+
+def test_a_failure_at_the_end_of_the_week_is_not_retried_into_the_next(
+    sheets: FakeSheetsApi, slack: FakeSlackApi
+) -> None:
+    sunday_night = datetime(2026, 7, 5, 23, 45, tzinfo=ZONE)
+    schedule = WeeklySchedule(poster(sheets, slack, sunday_night), "sun 23:45")
+    schedule.scheduler = paused_scheduler()
+    try:
+        slack.fail_next("chat.postMessage", 200, body={"ok": False, "error": "not_in_channel"})
+        schedule.run_on_schedule()
+        assert schedule.scheduler.get_job("weekly-retry") is None
+    finally:
+        schedule.scheduler.shutdown(wait=False)
+
+
+def test_a_failed_post_goes_out_late_at_the_next_start(
+    sheets: FakeSheetsApi, slack: FakeSlackApi
+) -> None:
+    monday = datetime(2026, 6, 29, 8, 0, tzinfo=ZONE)
+    slack.fail_next("chat.postMessage", 200, body={"ok": False, "error": "channel_not_found"})
+    assert poster(sheets, slack, monday).run(AS_OF).outcome == "failed"
+
+    restart = WeeklySchedule(poster(sheets, slack, monday + timedelta(hours=2)), "mon 08:00")
+    restart.start()
+    try:
+        assert sheets.wait_for("append", timeout=10)
+    finally:
+        restart.stop()
+    sent = [post for post in posts(slack) if "Veckostatus" in post["text"]]
+    assert len(sent) == 2 and "kommer sent" in sent[1]["text"]  # the refused one, the late one
+    assert len(slack.channels[CHANNEL]) == 1
+
+
+def test_slack_unreachable_posts_nothing_records_nothing_and_is_tried_again(
+    sheets: FakeSheetsApi, slack: FakeSlackApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    monday = datetime(2026, 6, 29, 8, 0, tzinfo=ZONE)
+    schedule = WeeklySchedule(poster(sheets, slack, monday), "mon 08:00")
+    schedule.scheduler = paused_scheduler()
+    slack.stop()  # connection refused
+    try:
+        with caplog.at_level(logging.INFO):
+            schedule.run_on_schedule()
+        assert schedule.scheduler.get_job("weekly-retry") is not None
+    finally:
+        schedule.scheduler.shutdown(wait=False)
+    assert sheets.count("append") == 0
+    lines = log_text(caplog.records)
+    assert 'event="weekly post not sent"' in lines and "SLACK_API_URL" in lines
+    assert "Traceback" not in lines
+
+
+def test_a_bug_in_the_weekly_job_is_logged_and_tried_again(
+    sheets: FakeSheetsApi, slack: FakeSlackApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    monday = datetime(2026, 6, 29, 8, 0, tzinfo=ZONE)
+    weekly = poster(sheets, slack, monday)
+    schedule = WeeklySchedule(weekly, "mon 08:00")
+    schedule.scheduler = paused_scheduler()
+
+    def broken(**_: Any) -> Any:
+        raise KeyError("19121212-1212 a cell value")
+
+    weekly.run = broken  # type: ignore[method-assign]
+    try:
+        with caplog.at_level(logging.INFO):
+            schedule.run_on_schedule()
+        assert schedule.scheduler.get_job("weekly-retry") is not None
+    finally:
+        schedule.scheduler.shutdown(wait=False)
+    [error] = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    line = log_text([error])
+    assert "KeyError at tests/test_weekly.py" in line and "week=2026-W27" in line
+    assert "19121212" not in log_text(caplog.records)
 
 
 def test_a_renamed_deltagare_tab_holds_the_post_instead_of_posting_zeros(
