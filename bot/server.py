@@ -174,6 +174,16 @@ def _weekly_schedule(settings: Settings, backend: SheetBackend, app: App) -> Wee
     if not settings.status_channel:
         log.info("weekly post off", extra={"reason": "STATUS_CHANNEL is not set"})
         return None
+    if settings.google_sheet_id is None and settings.workbook_path is None:
+        # As `finsam-bot weekly`: Historik is never written into the package's own demo file.
+        log.warning(
+            "weekly post off",
+            extra={
+                "reason": "the bundled demo workbook is read-only",
+                "fix": "set WORKBOOK_PATH (finsam-bot demo-data PATH makes one) or GOOGLE_SHEET_ID",
+            },
+        )
+        return None
     poster = WeeklyPoster(
         backend,
         app.client,
