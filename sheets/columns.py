@@ -88,7 +88,7 @@ def parse_column(raw: Sequence[Any], parse: Callable[[Any], Any]) -> ParsedColum
         try:
             memo[key] = parse(key[1] if typed_keys else key)
         except CellValueError as error:
-            memo[key] = error
+            memo[key] = error.detached()
     return ParsedColumn(raw, memo, typed_keys)
 
 

@@ -33,6 +33,17 @@ class CellValueError(ValueError):
         self.message = message
         self.fix = fix
 
+    def detached(self) -> CellValueError:
+        """Return this error without its traceback and context, to be kept as a cell's result.
+
+        They hold the frames the error passed through and, through those, the frames' callers
+        with all their variables: a kept error would keep the whole sheet's raw cells alive until
+        the garbage collector happens to run.
+        """
+        self.__traceback__ = None
+        self.__context__ = None
+        return self
+
 
 # Google Sheets and Excel count days from 1899-12-30 (Lotus 1-2-3's leap-year bug included).
 SERIAL_EPOCH = date(1899, 12, 30)
