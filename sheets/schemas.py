@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, ClassVar
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler
 from pydantic_core import core_schema
 
@@ -41,6 +43,10 @@ class Column:
     en: str
     parse: Callable[[Any], Any]
     required: bool = False
+    #: `parse` for every cell of the column at once, returning each result or the
+    #: CellValueError it raises; exactly what `parse` gives. For a column whose values are mostly
+    #: distinct (IDs), where the loader's memo of parsed values cannot help.
+    parse_cells: Callable[[list[Any]], list[Any]] | None = None
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
@@ -83,6 +89,60 @@ def parse_participant_id(value: Any) -> str | None:
             ),
         )
     return text
+
+
+# A Deltagar-ID needs a closer look when it starts with '#' (a formula error?) or holds six digits
+# in a row: every personnummer and samordningsnummer does (see sheets.identity).
+_SIX_DIGITS = re.compile(r"\d{6}")  # any Unicode digits
+_HASH_AFTER_NEWLINE = re.compile(r"\n#")
+# Digits 1-9 as "0": in ASCII text six digits in a row are then "000000", a substring `bytes.find`
+# finds several times faster than a regex.
+_DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+
+
+def parse_participant_ids(values: list[Any]) -> list[Any]:
+    """Return what `parse_participant_id` gives for each value, or the CellValueError it raises.
+
+    The same answers as calling it value by value, for a whole column of IDs at once: most IDs
+    are plain codes, which are just their stripped text, so only blank cells, cells that are not
+    text and texts that start with '#' or hold six digits in a row go through
+    `parse_participant_id` itself.
+    """
+    results: list[Any]
+    try:
+        results = list(map(str.strip, values))  # all text, as usual: stripped in C
+    except TypeError:
+        # A cell that is not text becomes "#", so it takes the closer look too.
+        results = [value.strip() if isinstance(value, str) else "#" for value in values]
+    lengths = np.fromiter(map(len, results), dtype=np.int64, count=len(results))
+    # All the IDs in one text, a line each: the ID a match is in is the first whose line ends
+    # after the match starts.
+    ends = np.cumsum(lengths + 1)
+    lines = "\n".join(results)
+    starts = _six_digits(lines, ends)
+    starts += [match.start() for match in _HASH_AFTER_NEWLINE.finditer("\n" + lines)]
+    closer = np.searchsorted(ends, starts, side="right")
+    for position in np.union1d(closer, np.flatnonzero(lengths == 0)).tolist():
+        try:
+            results[position] = parse_participant_id(values[position])
+        except CellValueError as error:
+            results[position] = error.detached()
+    return results
+
+
+def _six_digits(lines: str, ends: npt.NDArray[np.int64]) -> list[int]:
+    """Return where six digits in a row start in `lines`: at least once in every line that has
+    them (`ends` are the offsets just after each line's end)."""
+    if not lines.isascii():
+        return [match.start() for match in _SIX_DIGITS.finditer(lines)]
+    marks = lines.encode().translate(_DIGITS_AS_ZEROS)
+    found: list[int] = []
+    at = marks.find(b"000000")
+    while at != -1:
+        found.append(at)
+        next_line = int(ends[np.searchsorted(ends, at, side="right")])  # one hit a line is enough
+        at = marks.find(b"000000", next_line)
+    return found
 
 
 def parse_birth_year(value: Any) -> int | None:
@@ -193,7 +253,14 @@ class DeltagareRow(SheetRow):
     TAB = Tab("Deltagare", "Participants", required=True)
 
     deltagar_id: Annotated[
-        str, Column("Deltagar-ID", "Participant ID", parse_participant_id, required=True)
+        str,
+        Column(
+            "Deltagar-ID",
+            "Participant ID",
+            parse_participant_id,
+            required=True,
+            parse_cells=parse_participant_ids,
+        ),
     ]
     insats: Annotated[str, Column("Insats", "Project", parse_text, required=True)]
     kon: Annotated[str, Column("Kön", "Gender", categories.parse_gender, required=True)]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from sheets import categories
 from sheets.backends.base import RawTabs
-from sheets.columns import ParsedTab, read_tab, report_cells
+from sheets.columns import BoolArray, ParsedColumn, ParsedTab, read_tab, report_cells
 from sheets.dataset import (
     AGE_BANDS,
     AGE_LIMITS,
@@ -144,9 +144,7 @@ def _check_insatser(tab: ParsedTab) -> tuple[list[InsatsRow], list[str]]:
 def _ordinals(tab: ParsedTab, name: str) -> npt.NDArray[np.int64]:
     if name not in tab.columns:
         return np.full(len(tab), NO_DATE, dtype=np.int64)
-    return np.array(
-        tab.columns[name].map(lambda day: day.toordinal() if day else NO_DATE), dtype=np.int64
-    )
+    return tab.columns[name].map(lambda day: day.toordinal() if day else NO_DATE, np.int64)
 
 
 def _codes(tab: ParsedTab, name: str, keys: Sequence[str], missing: int) -> npt.NDArray[np.int8]:
@@ -154,9 +152,8 @@ def _codes(tab: ParsedTab, name: str, keys: Sequence[str], missing: int) -> npt.
     if name not in tab.columns:
         return np.full(len(tab), missing, dtype=np.int8)
     index = {key: i for i, key in enumerate(keys)}
-    return np.array(
-        tab.columns[name].map(lambda value: index.get(value, missing) if value else missing),
-        dtype=np.int8,
+    return tab.columns[name].map(
+        lambda value: index.get(value, missing) if value else missing, np.int8
     )
 
 
@@ -179,11 +176,11 @@ def _check_deltagare(
         key = normalize_key(code)
         return valid_codes.get(key, -2 if key in known else -1)
 
-    insats = np.array(tab.columns["insats"].map(insats_index), dtype=np.int64)
-    codes = tab.columns["insats"].values()
-    unknown = np.flatnonzero((insats == -1) & np.array([c is not None for c in codes], dtype=bool))
-    for position in unknown.tolist():
-        suggestion = suggest_code(codes[position], all_codes)
+    insats_column = tab.columns["insats"]
+    insats = insats_column.map(insats_index, np.int64)
+    has_code = insats_column.map(lambda code: code is not None, bool)
+    for position in np.flatnonzero((insats == -1) & has_code).tolist():
+        suggestion = suggest_code(insats_column.value(position), all_codes)
         hint_sv = f" Menade du {suggestion}?" if suggestion else ""
         hint_en = f" Did you mean {suggestion}?" if suggestion else ""
         tab.report(
@@ -200,13 +197,9 @@ def _check_deltagare(
         )
 
     # The same Deltagar-ID twice within one insats: every such row is an error.
-    ids = tab.columns["deltagar_id"].map(lambda value: normalize_key(value) if value else None)
-    frame = pd.DataFrame({"insats": [normalize_key(c) if c else None for c in codes], "id": ids})
-    live = frame[~tab.skipped & frame.notna().all(axis=1).to_numpy()]
-    repeated = live.index[live.duplicated(keep=False)].to_numpy()
     tab.report(
         "deltagar_id",
-        repeated,
+        _repeated_ids(tab),
         Text(
             sv="Samma Deltagar-ID finns flera gånger i samma insats.",
             en="The same Participant ID appears more than once in the same insats.",
@@ -272,7 +265,7 @@ def _check_deltagare(
 
     age_band = np.full(len(tab), len(AGE_BANDS) - 1, dtype=np.int8)
     if "fodelsear" in tab.columns:
-        birth = np.array(tab.columns["fodelsear"].map(lambda y: y or 0), dtype=np.int64)
+        birth = tab.columns["fodelsear"].map(lambda y: y or 0, np.int64)
         days = np.where(enrolled == NO_DATE, 0, enrolled - _UNIX_EPOCH_ORDINAL)
         enrol_year = days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
         age = np.where((birth > 0) & (enrolled != NO_DATE), enrol_year - birth, -1)
@@ -319,6 +312,30 @@ def _check_deltagare(
     return participants, date_columns
 
 
+def _repeated_ids(tab: ParsedTab) -> npt.NDArray[np.intp]:
+    """Return the positions of live rows whose Deltagar-ID appears again in the same insats.
+
+    Codes and IDs compare as `normalize_key` has them; rows without either are never repeats.
+    """
+    codes, has_code = _keys(tab.columns["insats"])
+    ids, has_id = _keys(tab.columns["deltagar_id"])
+    frame = pd.DataFrame({"insats": codes, "id": ids}, dtype=object)
+    frame = frame[~tab.skipped & has_code & has_id]
+    return frame.index[frame.duplicated(keep=False)].to_numpy()
+
+
+def _keys(column: ParsedColumn) -> tuple[npt.NDArray[np.object_], BoolArray]:
+    """Return `normalize_key` of every cell's text ("" when the cell is blank or bad), and
+    whether the cell has a key at all."""
+    usable = ~column.blank_results & ~column.bad_results
+    texts = list(column.results)
+    for position in np.flatnonzero(~usable).tolist():
+        texts[position] = ""
+    # Mapped in C: an ID column has as many distinct texts as rows.
+    keys = np.fromiter(map(str.casefold, map(str.strip, texts)), dtype=object, count=len(texts))
+    return keys[column.index], usable[column.index]
+
+
 def _header(tab: ParsedTab, name: str) -> Text:
     column = tab.model.columns()[name]
     return Text(sv=column.sv, en=column.en)
@@ -327,9 +344,7 @@ def _header(tab: ParsedTab, name: str) -> Text:
 def _texts(tab: ParsedTab, name: str, key: Any) -> npt.NDArray[np.object_]:
     if name not in tab.columns:
         return np.full(len(tab), None, dtype=object)
-    return np.array(
-        tab.columns[name].map(lambda value: key(value) if value else None), dtype=object
-    )
+    return tab.columns[name].map(lambda value: key(value) if value else None)
 
 
 def _participant_frame(columns: dict[str, Any]) -> pd.DataFrame:
@@ -379,14 +394,11 @@ def _check_ekonomi(
                 ),
             )
         index.append(valid_codes.get(key, -1) if key else -1)
-    months = tab.columns["manad"].map(lambda day: day.toordinal() if day else 0)
-    amounts = tab.columns["belopp"].map(lambda amount: amount or 0.0)
-    keep = tab.valid & (np.array(index, dtype=np.int64) >= 0)
-    return _cost_frame(
-        np.array(index, dtype=np.int64)[keep],
-        np.array(months, dtype=np.int64)[keep],
-        np.array(amounts, dtype=np.float64)[keep],
-    )
+    months = tab.columns["manad"].map(lambda day: day.toordinal() if day else 0, np.int64)
+    amounts = tab.columns["belopp"].map(lambda amount: amount or 0.0, np.float64)
+    insats = np.array(index, dtype=np.int64)
+    keep = tab.valid & (insats >= 0)
+    return _cost_frame(insats[keep], months[keep], amounts[keep])
 
 
 def _cost_frame(index: Any, months: Any, amounts: Any) -> pd.DataFrame:
