@@ -13,11 +13,12 @@ from commands.context import CommandError, Context, echo, footnotes
 from commands.figures import Counts, compute_figures, select_counts, sum_counts
 from commands.language import Language
 from commands.privacy import suppress
+from commands.project import refuse_insats_with_errors
 from commands.reply import Block, Paragraph, Reply, Table
 from sheets.categories import EXIT_REASONS, OUTCOME_REASONS
 from sheets.dataset import Dataset, caseworker_key
 from sheets.problems import Text
-from sheets.values import normalize_key, normalize_words
+from sheets.values import normalize_words
 
 _ME = ("mig", "me", "jag", "min", "my", "mine")
 _SLACK_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|([UW][A-Z0-9]{6,})")
@@ -206,15 +207,7 @@ def caseload(data: Dataset, argument: str, context: Context) -> Reply:
                 ),
             )
         return Reply(title, tuple(blocks), footnotes(data, context))
-    if normalize_key(argument) in {normalize_key(code) for code in data.all_codes}:
-        raise CommandError(
-            Text(
-                sv=f"Insatsen {echo(argument)} har fel på fliken Insatser och räknas inte förrän raden "
-                "är rättad. Skriv kontroll för att se vad som är fel.",
-                en=f"The project {echo(argument)} has errors on the Insatser tab and counts nowhere "
-                "until its row is fixed. Type check to see what is wrong.",
-            )
-        )
+    refuse_insats_with_errors(data, argument)
 
     kommun = normalize_words(argument)
     if kommun in set(data.participants["kommun"].cat.categories):

@@ -13,6 +13,23 @@ from sheets.validate import suggest_code
 from sheets.values import normalize_key
 
 
+def refuse_insats_with_errors(data: Dataset, code: str) -> None:
+    """Raise when `code` is a Kod of Insatser whose row has errors (so it counts nowhere).
+
+    Raises:
+        CommandError: saying the row must be fixed first, and how to see what is wrong.
+    """
+    if normalize_key(code) in {normalize_key(c) for c in data.all_codes}:
+        raise CommandError(
+            Text(
+                sv=f"Insatsen {echo(code)} har fel på fliken Insatser och räknas inte förrän raden är "
+                "rättad. Skriv kontroll för att se vad som är fel.",
+                en=f"The project {echo(code)} has errors on the Insatser tab and counts nowhere until "
+                "its row is fixed. Type check to see what is wrong.",
+            )
+        )
+
+
 def find_project(data: Dataset, figures: Figures, code: str, example: Text) -> ProjectFigures:
     """Return the figures of insats `code`.
 
@@ -25,15 +42,7 @@ def find_project(data: Dataset, figures: Figures, code: str, example: Text) -> P
     project = figures.project(code)
     if project is not None:
         return project
-    if normalize_key(code) in {normalize_key(c) for c in data.all_codes}:
-        raise CommandError(
-            Text(
-                sv=f"Insatsen {echo(code)} har fel på fliken Insatser och räknas inte förrän raden är "
-                "rättad. Skriv kontroll för att se vad som är fel.",
-                en=f"The project {echo(code)} has errors on the Insatser tab and counts nowhere until "
-                "its row is fixed. Type check to see what is wrong.",
-            )
-        )
+    refuse_insats_with_errors(data, code)
     suggestion = suggest_code(code, [p.insats.kod for p in figures.projects])
     codes = ", ".join(p.insats.kod for p in figures.running) or "–"
     raise CommandError(

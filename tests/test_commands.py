@@ -206,3 +206,11 @@ def test_every_reply_says_how_many_rows_were_left_out() -> None:
     tabs["Deltagare"].append(["B1", "RESAM", "kvinnna", None, "2026-02-01"])
     for text in ("läge", "deltagare RESAM", "insats RESAM", "mål", "budget", "vecka"):
         assert "1 rad med fel räknas inte" in ask(text, tabs).as_text(), text
+
+
+def test_an_insats_whose_row_has_errors_is_named_as_such() -> None:
+    tabs = reasons_sheet(arbete=1)
+    tabs["Insatser"] = [*INSATSER, ["BAD", "Bad", "not a date"]]
+    for text in ("insats BAD", "deltagare bad", "budget BAD"):
+        reply = ask(text, tabs)
+        assert reply.is_help and "har fel på fliken Insatser" in reply.as_text(), text
