@@ -6,9 +6,6 @@ import difflib
 import re
 from collections.abc import Mapping
 
-import numpy as np
-import numpy.typing as npt
-
 from commands.context import CommandError, Context, echo, footnotes
 from commands.figures import Counts, compute_figures, select_counts, sum_counts
 from commands.language import Language
@@ -134,9 +131,8 @@ def _per_insats(data: Dataset, table: list[Counts], t: Language) -> Table | None
     return Table(header, rows)
 
 
-def _selection(data: Dataset, context: Context, title: str, mask: npt.NDArray[np.bool_]) -> Reply:
+def _selection(data: Dataset, context: Context, title: str, table: list[Counts]) -> Reply:
     t = context.language
-    table = select_counts(data, context.as_of, mask)
     total = sum_counts(table)
     blocks: list[Block] = [summary(total, None, t)]
     per_insats = _per_insats(data, table, t)
@@ -187,10 +183,9 @@ def caseload(data: Dataset, argument: str, context: Context) -> Reply:
                     "command line: finsam-bot ask 'caseload me' --user U0123ABC.",
                 )
             )
-        keys = _person_keys(data, user_id)
-        mask = caseworkers.isin(list(keys)).to_numpy()
+        table = select_counts(data, context.as_of, "caseworker", _person_keys(data, user_id))
         name = next((s.namn for s in data.staff if s.slack_id == user_id.upper()), f"<@{user_id}>")
-        return _selection(data, context, t(f"Ärenden för {name}", f"Caseload of {name}"), mask)
+        return _selection(data, context, t(f"Ärenden för {name}", f"Caseload of {name}"), table)
 
     project = figures.project(argument)
     if project is not None:
@@ -211,19 +206,22 @@ def caseload(data: Dataset, argument: str, context: Context) -> Reply:
 
     kommun = normalize_words(argument)
     if kommun in set(data.participants["kommun"].cat.categories):
-        mask = (data.participants["kommun"] == kommun).to_numpy()
+        table = select_counts(data, context.as_of, "kommun", [kommun])
         label = argument.strip().title()
         return _selection(
-            data, context, t(f"Deltagare från {label}", f"Participants from {label}"), mask
+            data, context, t(f"Deltagare från {label}", f"Participants from {label}"), table
         )
 
     person = caseworker_key(argument)
     staff_ids = [s.slack_id for s in data.staff if normalize_words(s.namn) == person]
     keys = {person, *staff_ids}
-    mask = caseworkers.isin(list(keys)).to_numpy()
-    if mask.any() or staff_ids:
+    if not keys.isdisjoint(caseworkers.cat.categories) or staff_ids:
+        table = select_counts(data, context.as_of, "caseworker", keys)
         return _selection(
-            data, context, t(f"Ärenden för {echo(argument)}", f"Caseload of {echo(argument)}"), mask
+            data,
+            context,
+            t(f"Ärenden för {echo(argument)}", f"Caseload of {echo(argument)}"),
+            table,
         )
 
     known = [

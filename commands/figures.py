@@ -3,10 +3,15 @@
 Counts are computed for all insatser at once: each condition is a boolean mask over the
 participants, and ``np.bincount`` on the insats index sums it per insats. Breakdowns use the same
 trick with ``insats * k + category``. A few vectorised passes serve 800 000 rows.
+
+Everything here is computed once per Dataset and as-of date and kept in the Dataset (`memo`):
+the figures of every insats, and the same counts per kommun and per caseworker
+(`group_counts`), so that a question is answered by looking them up, not by counting again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -122,9 +127,23 @@ def is_running(insats: InsatsRow, as_of: date) -> bool:
     return insats.start <= as_of and (insats.slut is None or insats.slut >= as_of)
 
 
-def count_table(participants: pd.DataFrame, groups: int, periods: Periods) -> list[Counts]:
-    """Return Counts for each of `groups` insatser (by the participants' ``insats`` index)."""
-    insats = participants["insats"].to_numpy(dtype=np.int64)
+#: The breakdowns of `Counts` and their keys, in order.
+BREAKDOWNS: dict[str, tuple[str, ...]] = {
+    "exits_ytd_by_reason": EXIT_REASONS,
+    "active_by_gender": GENDERS,
+    "active_by_age_band": AGE_BANDS,
+    "active_by_support": SUPPORT_KEYS,
+}
+
+
+def count_arrays(
+    participants: pd.DataFrame, key: IntArray, groups: int, periods: Periods
+) -> dict[str, IntArray]:
+    """Return every field of `Counts` for each of `groups` groups at once.
+
+    `key` is each participant's group (0 ≤ key < groups). A count is an array of `groups`
+    values, a breakdown an array of `groups` rows by the breakdown's keys (see BREAKDOWNS).
+    """
     enrolled = participants["enrolled"].to_numpy()
     exited = participants["exited"].to_numpy()
     reason = participants["reason"].to_numpy(dtype=np.int64)
@@ -136,11 +155,11 @@ def count_table(participants: pd.DataFrame, groups: int, periods: Periods) -> li
     )
     year = periods.year_start.toordinal()
 
-    def per_insats(mask: npt.NDArray[np.bool_]) -> IntArray:
-        return np.bincount(insats[mask], minlength=groups)
+    def per_group(mask: npt.NDArray[np.bool_]) -> IntArray:
+        return np.bincount(key[mask], minlength=groups)
 
     def per_category(mask: npt.NDArray[np.bool_], category: IntArray, keys: int) -> IntArray:
-        flat = insats[mask] * keys + category[mask]
+        flat = key[mask] * keys + category[mask]
         return np.bincount(flat, minlength=groups * keys).reshape(groups, keys)
 
     enrolled_by_d = enrolled <= day
@@ -148,44 +167,104 @@ def count_table(participants: pd.DataFrame, groups: int, periods: Periods) -> li
     exited_ytd = (exited >= year) & (exited <= day)
     exited_last_week = (exited >= last_week) & (exited <= last_week_end)
     outcome = np.isin(reason, [EXIT_REASONS.index(r) for r in OUTCOME_REASONS])
-    columns: dict[str, Any] = {
-        "active": per_insats(active),
-        "new_week": per_insats((enrolled >= week) & enrolled_by_d),
-        "exited_week": per_insats((exited >= week) & (exited <= day)),
-        "new_last_week": per_insats((enrolled >= last_week) & (enrolled <= last_week_end)),
-        "exited_last_week": per_insats(exited_last_week),
-        "outcomes_last_week": per_insats(exited_last_week & outcome),
-        "new_ytd": per_insats((enrolled >= year) & enrolled_by_d),
-        "exited_ytd": per_insats(exited_ytd),
-        "served_ytd": per_insats(enrolled_by_d & (exited >= year)),
+    categories = {
+        "active_by_gender": participants["gender"].to_numpy(dtype=np.int64),
+        "active_by_age_band": participants["age_band"].to_numpy(dtype=np.int64),
+        "active_by_support": participants["support"].to_numpy(dtype=np.int64),
     }
-    breakdowns = {
-        "exits_ytd_by_reason": (
-            per_category(exited_ytd, reason, len(EXIT_REASONS)),
-            EXIT_REASONS,
-        ),
-        "active_by_gender": (
-            per_category(active, participants["gender"].to_numpy(dtype=np.int64), len(GENDERS)),
-            GENDERS,
-        ),
-        "active_by_age_band": (
-            per_category(active, participants["age_band"].to_numpy(dtype=np.int64), len(AGE_BANDS)),
-            AGE_BANDS,
-        ),
-        "active_by_support": (
-            per_category(
-                active, participants["support"].to_numpy(dtype=np.int64), len(SUPPORT_KEYS)
-            ),
-            SUPPORT_KEYS,
-        ),
+    return {
+        "active": per_group(active),
+        "new_week": per_group((enrolled >= week) & enrolled_by_d),
+        "exited_week": per_group((exited >= week) & (exited <= day)),
+        "new_last_week": per_group((enrolled >= last_week) & (enrolled <= last_week_end)),
+        "exited_last_week": per_group(exited_last_week),
+        "outcomes_last_week": per_group(exited_last_week & outcome),
+        "new_ytd": per_group((enrolled >= year) & enrolled_by_d),
+        "exited_ytd": per_group(exited_ytd),
+        "served_ytd": per_group(enrolled_by_d & (exited >= year)),
+        "exits_ytd_by_reason": per_category(exited_ytd, reason, len(EXIT_REASONS)),
+        **{
+            name: per_category(active, values, len(BREAKDOWNS[name]))
+            for name, values in categories.items()
+        },
     }
-    rows: list[Counts] = []
-    for i in range(groups):
-        fields: dict[str, Any] = {name: int(values[i]) for name, values in columns.items()}
-        for name, (table, keys) in breakdowns.items():
-            fields[name] = dict(zip(keys, map(int, table[i]), strict=True))
-        rows.append(Counts(**fields))
-    return rows
+
+
+def counts_of(arrays: dict[str, IntArray], group: int) -> Counts:
+    """Return the Counts of one group of `count_arrays`."""
+    fields: dict[str, Any] = {}
+    for name, values in arrays.items():
+        keys = BREAKDOWNS.get(name)
+        if keys is None:
+            fields[name] = int(values[group])
+        else:
+            fields[name] = dict(zip(keys, map(int, values[group]), strict=True))
+    return Counts(**fields)
+
+
+def count_table(participants: pd.DataFrame, groups: int, periods: Periods) -> list[Counts]:
+    """Return Counts for each of `groups` insatser (by the participants' ``insats`` index)."""
+    insats = participants["insats"].to_numpy(dtype=np.int64)
+    arrays = count_arrays(participants, insats, groups, periods)
+    return [counts_of(arrays, i) for i in range(groups)]
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    """Per-insats counts of the participants with each value of a column (Kommun, Handläggare).
+
+    One row per (value, insats) pair that has participants, so the table never holds more rows
+    than the sheet, however many values people typed. Computed once per Dataset and as-of date
+    (`group_counts`); a question about a kommun or a caseworker then sums a few rows.
+
+    Attributes:
+        values: the column's values (its categories), in the order of `value`.
+        value: each row's position in `values` (``len(values)`` for a blank cell).
+        insats: each row's insats index.
+        arrays: each row's counts (`count_arrays`).
+        insatser: how many insatser there are.
+    """
+
+    values: pd.Index
+    value: IntArray
+    insats: IntArray
+    arrays: dict[str, IntArray]
+    insatser: int
+
+    def select(self, values: Iterable[str]) -> list[Counts]:
+        """Return per-insats Counts of the participants with one of `values`."""
+        wanted = self.values.get_indexer(pd.Index(list(values), dtype=object))
+        rows = np.flatnonzero(np.isin(self.value, wanted[wanted >= 0]))
+        summed: dict[str, IntArray] = {}
+        for name, values_of_rows in self.arrays.items():
+            total = np.zeros((self.insatser, *values_of_rows.shape[1:]), dtype=np.int64)
+            np.add.at(total, self.insats[rows], values_of_rows[rows])
+            summed[name] = total
+        return [counts_of(summed, i) for i in range(self.insatser)]
+
+
+def group_counts(data: Dataset, as_of: date, column: str) -> GroupCounts:
+    """Return the GroupCounts of participant column `column` (``kommun`` or ``caseworker``).
+
+    Computed once per Dataset and as-of date, then reused.
+    """
+    return data.memo(  # type: ignore[no-any-return]
+        ("group counts", column, as_of), lambda: _group_counts(data, as_of, column)
+    )
+
+
+def _group_counts(data: Dataset, as_of: date, column: str) -> GroupCounts:
+    participants = data.participants
+    values = participants[column].cat.categories
+    codes = participants[column].cat.codes.to_numpy(dtype=np.int64)
+    codes[codes < 0] = len(values)  # blank: a value of its own, never selected
+    insatser = len(data.insatser)
+    insats = participants["insats"].to_numpy(dtype=np.int64)
+    # One key per (value, insats) pair, numbered in order of appearance.
+    key, pairs = pd.factorize(codes * insatser + insats)
+    arrays = count_arrays(participants, key.astype(np.int64), len(pairs), Periods(as_of))
+    value, insats_of_pair = np.divmod(np.asarray(pairs, dtype=np.int64), insatser)
+    return GroupCounts(values, value, insats_of_pair, arrays, insatser)
 
 
 def sum_counts(counts: list[Counts]) -> Counts:
@@ -249,9 +328,10 @@ def _compute(data: Dataset, as_of: date) -> Figures:
     return Figures(periods, projects, sum_counts(table), data.rows_left_out)
 
 
-def select_counts(data: Dataset, as_of: date, mask: npt.NDArray[np.bool_]) -> list[Counts]:
-    """Return per-insats Counts for only the participants where `mask` is True."""
-    return count_table(data.participants[mask], len(data.insatser), Periods(as_of))
+def select_counts(data: Dataset, as_of: date, column: str, values: Iterable[str]) -> list[Counts]:
+    """Return per-insats Counts of the participants whose `column` (``kommun`` or
+    ``caseworker``) is one of `values`."""
+    return group_counts(data, as_of, column).select(values)
 
 
 def figures_json(figures: Figures) -> dict[str, Any]:

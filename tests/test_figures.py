@@ -268,3 +268,24 @@ def test_figures_do_not_depend_on_the_day_they_are_computed() -> None:
     first = figures_json(figures_for(rows, date(2026, 3, 1)))
     assert first == figures_json(figures_for(rows, date(2026, 3, 1)))
     assert first["totals"]["active"] == 1
+
+
+def test_counts_per_kommun_and_caseworker_are_the_counts_of_their_participants() -> None:
+    """The tables worked out once per read give what counting the selected rows gives."""
+    from commands.figures import count_table, select_counts
+    from sheets.backends.workbook import WorkbookBackend
+    from sheets.demo import BUNDLED_ANCHOR, BUNDLED_PATH
+
+    data = load_dataset(WorkbookBackend(BUNDLED_PATH).read_tabs())
+    participants = data.participants
+    for as_of in (BUNDLED_ANCHOR, date(BUNDLED_ANCHOR.year, 1, 2)):
+        for column in ("kommun", "caseworker"):
+            values = list(participants[column].cat.categories)
+            assert len(values) > 2, "the demo sheet has several of each"
+            for selected in ([values[0]], values[1:3], [], ["nobody at all"]):
+                counted = count_table(
+                    participants[participants[column].isin(selected).to_numpy()],
+                    len(data.insatser),
+                    Periods(as_of),
+                )
+                assert select_counts(data, as_of, column, selected) == counted
