@@ -87,7 +87,7 @@ def render_blocks(reply: Reply, language: Language | None = None) -> list[SlackB
 
 def _render_block(block: Block) -> list[_Piece]:
     if isinstance(block, Table):
-        return _table_pieces(block)
+        return _table_pieces(block, MAX_BLOCKS)
     # Slack refuses a section without text, so an empty paragraph is left out.
     if isinstance(block, Alert):
         texts = _split_text(block.text, MAX_SECTION_CHARS, prefix=WARNING_PREFIX)
@@ -119,16 +119,16 @@ def _context(notes: tuple[str, ...]) -> SlackBlock | None:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": t} for t in texts]}
 
 
-def _table_pieces(table: Table) -> list[_Piece]:
+def _table_pieces(table: Table, limit: int) -> list[_Piece]:
     """Return the table as code-block sections of at most MAX_SECTION_CHARS each.
 
-    The lines come from `Table.as_text`, so the columns are aligned over the whole table and
-    every section repeats the same header and rule.
+    The lines are `Table.as_text`'s, so the columns are aligned over the whole table and every
+    section repeats the same header and rule. After `limit` sections, more than a message can
+    hold, the rows left are only counted (one last piece without content stands for them), so
+    a table of thousands of rows costs no more than the rows that can be shown.
     """
-    lines = table.as_text().split("\n")
-    title = lines.pop(0) if table.title else None
-    head, rows = [escape(line) for line in lines[:2]], [escape(line) for line in lines[2:]]
-    intro = f"*{escape(title)}*\n" if title else ""
+    head = [escape(line) for line in table.head_lines()]
+    intro = f"*{escape(table.title)}*\n" if table.title else ""
     fixed = len(_FENCE) * 2 + 2 + sum(len(line) + 1 for line in head)  # fences, newlines, head
 
     pieces: list[_Piece] = []
@@ -140,12 +140,15 @@ def _table_pieces(table: Table) -> list[_Piece]:
         text = prefix + _FENCE + "\n" + "\n".join([*head, *chunk]) + "\n" + _FENCE
         pieces.append(_Piece(_section(text), len(chunk)))
 
-    for row in rows:
+    for position, cells in enumerate(table.rows):
         budget = MAX_SECTION_CHARS - (fixed + (len(intro) if not pieces else 0))
-        row = _cut(row, budget - 1)  # one row wider than a section: shown cut rather than lost
+        # One row wider than a section: shown cut rather than lost.
+        row = _cut(escape(table.line(cells)), budget - 1)
         if chunk and used + len(row) + 1 > MAX_SECTION_CHARS:
             flush()
             chunk, used = [], fixed
+            if len(pieces) == limit:
+                return [*pieces, _Piece(_section("…"), len(table.rows) - position)]
         chunk.append(row)
         used += len(row) + 1
     if chunk or not pieces:
@@ -216,7 +219,9 @@ def _cut_note(cut: list[_Piece], language: Language) -> str:
 
 
 def _fallback(reply: Reply) -> str:
-    text = reply.as_text().rstrip("\n")
+    # Each table row adds at least a line break, so MAX_FALLBACK_CHARS rows of a table are more
+    # than the fallback can show: the rest need not be written out only to be cut off.
+    text = reply.as_text(max_table_rows=MAX_FALLBACK_CHARS).rstrip("\n")
     if len(text) > MAX_FALLBACK_CHARS:
         text = text[: MAX_FALLBACK_CHARS - 1].rsplit("\n", 1)[0] + "\n…"
     return escape(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from commands.context import Context, footnotes
+from commands.language import Language
 from commands.reply import Paragraph, Reply, Table
 from sheets.dataset import Dataset
 from sheets.problems import Problem
@@ -23,36 +24,31 @@ def problem_order(problem: Problem) -> tuple[int, str, int, int, str]:
     return (tab, problem.tab, row, len(column), column + problem.severity)
 
 
-def sorted_problems(data: Dataset, context: Context) -> list[Problem]:
-    """Return every problem as of the context's date, in the order people fix them."""
-    return sorted(data.problems_as_of(context.as_of), key=problem_order)
+def sorted_problems(data: Dataset, context: Context) -> tuple[Problem, ...]:
+    """Return every problem as of the context's date, in the order people fix them.
 
-
-def check(data: Dataset, context: Context) -> Reply:
-    """Return the ``kontroll`` reply: a count of errors and warnings and one row per problem.
-
-    Ends with when the data is from, and why it is old when the sheet cannot be read now: an
-    old read's "no problems" must not pass for today's.
+    Sorted once per Dataset and date: a sheet can have thousands of problems.
     """
-    t = context.language
-    problems = sorted_problems(data, context)
-    errors = sum(1 for p in problems if p.severity == "error")
-    warnings = len(problems) - errors
-    title = t("Kontroll av arket", "Sheet check")
-    if not problems:
-        return Reply(
-            title,
-            (Paragraph(t("Inga fel hittades i arket.", "No problems found in the sheet.")),),
-            footnotes(data, context, rows_left_out=False),
-        )
-    summary = t(
-        f"{errors} fel och {warnings} varningar. Rader med fel räknas inte i siffrorna "
-        f"({data.rows_left_out} rader just nu); varningar räknas men bör kontrolleras.",
-        f"{errors} errors and {warnings} warnings. Rows with errors are left out of the figures "
-        f"({data.rows_left_out} rows now); warnings count but should be checked.",
+    as_of = context.as_of
+    return data.memo(  # type: ignore[no-any-return]
+        ("sorted problems", as_of),
+        lambda: tuple(sorted(data.problems_as_of(as_of), key=problem_order)),
     )
-    if data.url:
-        summary += t(f" Arket: {data.url}", f" The sheet: {data.url}")
+
+
+def problem_table(data: Dataset, context: Context) -> tuple[int, Table]:
+    """Return how many of the problems are errors, and the table of every problem.
+
+    Built once per Dataset, date and language, so that ``kontroll`` on a sheet with thousands
+    of problems is as quick as any other answer (Slack shows only the first rows anyway).
+    """
+    return data.memo(  # type: ignore[no-any-return]
+        ("problem table", context.as_of, context.language.code),
+        lambda: _problem_table(sorted_problems(data, context), context.language),
+    )
+
+
+def _problem_table(problems: tuple[Problem, ...], t: Language) -> tuple[int, Table]:
     severity = {"error": t("fel", "error"), "warning": t("varning", "warning")}
     rows = tuple(
         (
@@ -71,8 +67,38 @@ def check(data: Dataset, context: Context) -> Reply:
         t("Problem", "Problem"),
         t("Så rättar du", "How to fix"),
     )
+    errors = sum(1 for problem in problems if problem.severity == "error")
+    table = Table(header, rows)
+    table.head_lines()  # lays the columns out over every row now, not in the first question
+    return errors, table
+
+
+def check(data: Dataset, context: Context) -> Reply:
+    """Return the ``kontroll`` reply: a count of errors and warnings and one row per problem.
+
+    Ends with when the data is from, and why it is old when the sheet cannot be read now: an
+    old read's "no problems" must not pass for today's.
+    """
+    t = context.language
+    errors, table = problem_table(data, context)
+    warnings = len(table.rows) - errors
+    title = t("Kontroll av arket", "Sheet check")
+    if not table.rows:
+        return Reply(
+            title,
+            (Paragraph(t("Inga fel hittades i arket.", "No problems found in the sheet.")),),
+            footnotes(data, context, rows_left_out=False),
+        )
+    summary = t(
+        f"{errors} fel och {warnings} varningar. Rader med fel räknas inte i siffrorna "
+        f"({data.rows_left_out} rader just nu); varningar räknas men bör kontrolleras.",
+        f"{errors} errors and {warnings} warnings. Rows with errors are left out of the figures "
+        f"({data.rows_left_out} rows now); warnings count but should be checked.",
+    )
+    if data.url:
+        summary += t(f" Arket: {data.url}", f" The sheet: {data.url}")
     return Reply(
         title,
-        (Paragraph(summary), Table(header, rows)),
+        (Paragraph(summary), table),
         footnotes(data, context, rows_left_out=False),
     )

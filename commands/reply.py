@@ -7,6 +7,7 @@ Block Kit. Text is plain (no Slack markup), so both renderings say exactly the s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -24,27 +25,39 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     title: str | None = None
 
-    def as_text(self) -> str:
-        """Return the table as monospace text with aligned columns."""
+    def as_text(self, max_rows: int | None = None) -> str:
+        """Return the table as monospace text with aligned columns (only the first `max_rows`
+        rows when given, aligned as in the whole table)."""
+        rows = self.rows if max_rows is None else self.rows[:max_rows]
+        lines = [*self.head_lines(), *map(self.line, rows)]
+        if self.title:
+            lines.insert(0, self.title)
+        return "\n".join(lines)
+
+    def head_lines(self) -> tuple[str, str]:
+        """Return the header line and the rule under it."""
+        return self.line(self.header), "  ".join("-" * width for width in self._layout[0])
+
+    def line(self, cells: tuple[str, ...]) -> str:
+        """Return one row as a line of the table: text left-aligned, numbers right-aligned."""
+        widths, numeric = self._layout
+        parts = [
+            cell.rjust(width) if right else cell.ljust(width)
+            for cell, width, right in zip(cells, widths, numeric, strict=True)
+        ]
+        return "  ".join(parts).rstrip()
+
+    @cached_property
+    def _layout(self) -> tuple[list[int], list[bool]]:
+        """Each column's width and whether it holds numbers: worked out over every row once,
+        so that showing the first rows of a long table (Slack shows no more) costs only them."""
         widths = [
             max(len(row[i]) for row in (self.header, *self.rows)) for i in range(len(self.header))
         ]
         numeric = [
             i > 0 and all(_looks_numeric(row[i]) for row in self.rows) for i in range(len(widths))
         ]
-
-        def line(cells: tuple[str, ...]) -> str:
-            parts = [
-                cell.rjust(width) if right else cell.ljust(width)
-                for cell, width, right in zip(cells, widths, numeric, strict=True)
-            ]
-            return "  ".join(parts).rstrip()
-
-        rule = "  ".join("-" * width for width in widths)
-        lines = [line(self.header), rule, *(line(row) for row in self.rows)]
-        if self.title:
-            lines.insert(0, self.title)
-        return "\n".join(lines)
+        return widths, numeric
 
 
 @dataclass(frozen=True)
@@ -67,12 +80,13 @@ class Reply:
     #: True when the reply is the help text or an error message (shown privately in Slack).
     is_help: bool = False
 
-    def as_text(self) -> str:
-        """Return the whole reply as plain text, as the CLI prints it."""
+    def as_text(self, max_table_rows: int | None = None) -> str:
+        """Return the whole reply as plain text, as the CLI prints it (tables cut to their first
+        `max_table_rows` rows when given)."""
         parts = [f"{self.title}\n{'=' * len(self.title)}"]
         for block in self.blocks:
             if isinstance(block, Table):
-                parts.append(block.as_text())
+                parts.append(block.as_text(max_table_rows))
             elif isinstance(block, Alert):
                 parts.append(f"! {block.text}")
             else:
