@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.config import Settings
+from commands.dispatch import prepare
+from commands.language import Language
 from sheets.backends.base import SheetBackend
 from sheets.backends.google import GoogleSheetBackend
 from sheets.backends.workbook import WorkbookBackend
@@ -41,7 +43,16 @@ def open_backend(settings: Settings) -> SheetBackend:
 def open_cache(settings: Settings) -> DatasetCache:
     """Return a DatasetCache over the configured backend, stamping reads in the configured zone.
 
+    Each read is prepared for answering questions as of today (`commands.dispatch.prepare`)
+    before any question sees it.
+
     Raises:
         SheetCredentialsError: see `open_backend`.
     """
-    return DatasetCache(open_backend(settings), settings.cache_ttl_seconds, now=settings.now)
+    language = Language(settings.language)
+    return DatasetCache(
+        open_backend(settings),
+        settings.cache_ttl_seconds,
+        now=settings.now,
+        prepare=lambda data: prepare(data, settings.today(), language),
+    )

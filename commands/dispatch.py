@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 
 from commands.caseload import caseload
-from commands.check import check
+from commands.check import check, problem_table
 from commands.context import CommandError, Context, echo
+from commands.figures import compute_figures, group_counts
+from commands.language import Language
 from commands.parse import Request, parse_request
 from commands.project import budget, project_card
 from commands.reply import Block, Paragraph, Reply, Table
@@ -152,3 +155,17 @@ def answer_request(data: Dataset, request: Request, context: Context) -> Reply:
         context,
         t(f"Jag förstod inte '{word}'.", f"I did not understand '{word}'.") if word else None,
     )
+
+
+def prepare(data: Dataset, as_of: date, language: Language) -> None:
+    """Work out what the commands look up for `as_of`, so that no question has to count.
+
+    The figures of every insats, the counts per kommun and per caseworker, and the table of
+    problems, kept in the Dataset. The cache calls this after each read of the sheet for today,
+    before any question sees the read: every answer then only looks things up (at 800 000
+    participants counting takes 50 ms a question, looking up well under one).
+    """
+    compute_figures(data, as_of)
+    for column in ("kommun", "caseworker"):
+        group_counts(data, as_of, column)
+    problem_table(data, Context(as_of, language))

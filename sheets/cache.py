@@ -54,8 +54,12 @@ class DatasetCache:
         *,
         now: Callable[[], datetime] = datetime.now,
         clock: Callable[[], float] = time.monotonic,
+        prepare: Callable[[Dataset], object] | None = None,
     ) -> None:
         self.backend = backend
+        #: Called with each new read before any question gets it (the commands work out
+        #: today's figures), so that no question waits for that work.
+        self._prepare = prepare
         self.ttl_seconds = ttl_seconds
         self._now = now
         self._clock = clock
@@ -108,6 +112,8 @@ class DatasetCache:
             self._dataset = self._good = dataset
             self._stale = None
             self._read_at = now
+            if self._prepare is not None:
+                self._prepare(dataset)
             return dataset
 
     def _read(self) -> Dataset:
