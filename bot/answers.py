@@ -100,9 +100,12 @@ def may_ask(data: Dataset, user_id: str | None) -> bool:
     an unreadable Slack-ID must not turn the access list off.
     """
     staff = {row.slack_id.upper() for row in data.staff}
-    restricted = bool(staff) or any(
-        problem.severity == "error" and find_tab([problem.tab], PersonalRow) is not None
-        for problem in data.problems
+    restricted = bool(staff) or data.memo(  # once per read: a sheet may have 50 000 problems
+        "Personal has errors",
+        lambda: any(
+            find_tab([tab], PersonalRow) is not None
+            for tab in {problem.tab for problem in data.problems if problem.severity == "error"}
+        ),
     )
     if not restricted:
         return True
