@@ -23,9 +23,11 @@ from bot.listeners import register
 from commands.language import Language
 from sheets.dataset import Dataset
 
-#: Threads answering questions. Bolt acks from the same pool, so it must not fill up while a
-#: slow sheet read is retried: bolt's default of 5 would delay the sixth question's ack past
-#: Slack's 3 seconds.
+#: Threads acknowledging Slack's requests (bolt's listener pool). Each holds a request only until
+#: its ack: the listener hands the answer to the answering pool and returns at once.
+ACK_THREADS = 8
+#: Threads answering questions. Every question waiting for a read of the sheet holds one; beyond
+#: that, questions wait in the pool's queue, and their acks have gone out already.
 ANSWER_THREADS = 32
 #: Retries of a Web API call answered 429 (after its Retry-After) or 500/503: enough to ride out
 #: a short blip, few enough that an answer is never minutes late.
@@ -81,9 +83,9 @@ def build_app(settings: Settings, load: Callable[[], Dataset]) -> App:
         name="finsam-bot",
         client=build_client(settings),
         signing_secret=secret.get_secret_value() if secret is not None else "",
-        process_before_response=False,  # ack first, answer in bolt's threads (see listeners)
-        listener_executor=ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="finsam-answer"),
+        process_before_response=False,  # ack first, answer after (see listeners)
+        listener_executor=ThreadPoolExecutor(ACK_THREADS, thread_name_prefix="finsam-ack"),
     )
     answerer = Answerer(load, Language(settings.language), settings.small_count_min, settings.today)
-    register(app, answerer)
+    register(app, answerer, ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="finsam-answer"))
     return app

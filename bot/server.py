@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 EXIT_OK, EXIT_USAGE, EXIT_SHEET = 0, 2, 3
-#: gunicorn threads of the one worker: each holds a request only until its ack (well under a
-#: second), the answers are computed in bolt's own thread pool.
+#: gunicorn threads of the one worker: each holds a request only until its ack (milliseconds),
+#: the answers are computed in the bot's answering pool (see bot.app). Twenty requests at once
+#: are acked as fast with 8 threads as with 32 (make bench).
 THREADS = 8
 
 
