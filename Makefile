@@ -34,9 +34,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## bench: the speed measurements of bench/ (not part of the tests)
+## bench: the speed measurements of bench/ in one run, ending in one table of the targets (not part of the tests; about four minutes)
 bench: $(STAMP)
-	$(BIN)/python bench/load.py
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,145 @@
+"""Every speed measurement of issues 2 and 6 in one run, ending in one table of the targets.
+
+Runs ``bench/load.py`` (floor, cold read + load + validate + figures, peak memory per size, each
+size in a child process) and then ``bench/answers.py`` (warm answers, sheet reads under 1000
+commands, HTTP mode with 20 concurrent slash commands), prints their detailed tables, and last
+one summary table: floor, cold, warm, requests per minute, memory, ack and answer latency, each
+against its target.
+
+Run: ``make bench`` (about four minutes) or ``.venv/bin/python bench/run.py``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import answers, load  # noqa: E402
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def summary(loads: list[load.Result], results: answers.Results) -> str:
+    """Return the one table: each measure with its target and whether it is met."""
+    by_rows = {r.rows: r for r in loads}
+    lines: list[tuple[str, str, str, str]] = []
+    target = by_rows.get(load.TARGET_ROWS)
+    if target is not None:
+        ratio = target.cold / target.floor
+        label = load._label(target.rows)
+        lines += [
+            (f"floor: json.loads of the batchGet body, {label}", f"{target.floor:.3f} s", "", ""),
+            (
+                f"cold: read + load + validate + figures, {label}",
+                f"{target.cold:.3f} s = {ratio:.2f}× floor",
+                f"≤ {load.TARGET_RATIO:g}× floor",
+                _verdict(ratio <= load.TARGET_RATIO),
+            ),
+        ]
+    big = by_rows.get(load.MEMORY_ROWS)
+    if big is not None:
+        lines.append((f"cold, {load._label(big.rows)}", f"{big.cold:.2f} s", "", ""))
+    warm = results.warm
+    lines.append(
+        (
+            f"cold + prepare (the bot's refresh), {warm.rows // 1000}k",
+            f"{warm.refresh:.2f} s",
+            "",
+            "",
+        )
+    )
+    text, slowest = warm.slowest
+    lines.append(
+        (
+            f"warm answer, {warm.rows // 1000}k, slowest of {len(warm.per_question)} (max)",
+            f"{slowest * 1000:.1f} ms ({text})",
+            f"≤ {answers.WARM_LIMIT * 1000:g} ms",
+            _verdict(slowest <= answers.WARM_LIMIT),
+        )
+    )
+    if warm.many_problems_times:
+        worst = max(warm.many_problems_times)
+        lines.append(
+            (
+                f"warm kontroll, {warm.many_problems:,} problems (max)",
+                f"{worst * 1000:.1f} ms",
+                f"≤ {answers.WARM_LIMIT * 1000:g} ms",
+                _verdict(worst <= answers.WARM_LIMIT),
+            )
+        )
+    reads = results.reads
+    lines.append(
+        (
+            f"Sheets values requests, {reads.commands} commands",
+            f"{reads.reads} in {reads.duration:.0f} s = {reads.per_minute:.0f}/min at TTL {reads.ttl:g} s",
+            "≤ 1 per TTL",
+            _verdict(reads.reads <= reads.allowed),
+        )
+    )
+    if big is not None:
+        lines.append(
+            (
+                f"peak memory, {load._label(big.rows)}",
+                f"{big.peak_bytes / 1e6:.0f} MB",
+                f"< {load.MEMORY_LIMIT / 1e6:.0f} MB",
+                _verdict(big.peak_bytes < load.MEMORY_LIMIT),
+            )
+        )
+    http = results.http
+    for name, values, limit in (
+        ("ack", http.acks, answers.ACK_LIMIT),
+        ("answer", http.answers, answers.ANSWER_LIMIT),
+    ):
+        p50, p95, top = answers.percentiles(values)
+        lines.append(
+            (
+                f"{name}, {http.concurrent} concurrent, HTTP, p50/p95/max",
+                f"{p50 * 1000:.0f} / {p95 * 1000:.0f} / {top * 1000:.0f} ms",
+                f"≤ {limit * 1000:g} ms" if limit < 1 else f"≤ {limit:g} s",
+                _verdict(top <= limit and all(status == 200 for status in http.statuses)),
+            )
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(3)]
+    header = ("measure", "measured", "target", "")
+    rows = [header, *lines]
+    table = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True))
+        + "  "
+        + row[3]
+        for row in rows
+    ]
+    table.insert(1, "-" * len(table[0]))
+    return "\n".join(line.rstrip() for line in table)
+
+
+def main() -> None:
+    loads = []
+    for rows in load.SIZES:
+        repeat, floor_repeat = (5, 7) if rows <= 100_000 else (2, 3)
+        start = time.perf_counter()
+        loads.append(load.measure(rows, repeat, floor_repeat))
+        _say(f"load: {load._label(rows)} rows measured in {time.perf_counter() - start:.0f} s")
+    results = answers.measure_all(answers.ROWS, 100_000, 30, 5, _say)
+    print(load.report(loads))
+    print()
+    print(answers.report_warm(results.warm))
+    print()
+    print(answers.report_reads(results.reads))
+    print()
+    print(answers.report_http(results.http))
+    print()
+    print(summary(loads, results))
+
+
+if __name__ == "__main__":
+    main()
