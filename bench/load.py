@@ -44,6 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for tests.fakes, which is not an installed package
 
+from sheets import demo  # noqa: E402
 from tests.fakes.sheets_api import FakeSheetsApi  # noqa: E402
 
 SIZES = (10_000, 100_000, 800_000)
@@ -126,19 +127,7 @@ _REASONS = (
 _FIRST_NAMES = ("Anna", "Johan", "Sara", "Erik", "Lena", "Karin", "Mats", "Eva", "Ali", "Maria")
 _LAST_NAMES = ("Lindqvist", "Sandberg", "Holm", "Nyström", "Åkesson", "Berg", "Ek", "Yilmaz")
 
-DELTAGARE_HEADER = [
-    "Deltagar-ID",
-    "Insats",
-    "Kön",
-    "Födelseår",
-    "Kommun",
-    "Försörjning vid start",
-    "Inskriven",
-    "Avslutad",
-    "Avslutsorsak",
-    "Handläggare",
-    "Kommentar",  # a column of the association's own: the bot ignores it
-]
+DELTAGARE_HEADER = [*demo.DELTAGARE_HEADER, "Kommentar"]  # an unknown column: the bot ignores it
 
 
 def _weighted(rng: random.Random, choices: tuple[tuple[Any, int], ...]) -> Callable[[], Any]:
@@ -258,19 +247,7 @@ def deltagare_rows(rows: int, rng: random.Random) -> list[list[object]]:
 def sheet_tabs(rows: int, seed: int = SEED) -> dict[str, list[list[object]]]:
     """The whole synthetic sheet: Insatser (15), Deltagare (`rows`), Ekonomi (a row a month)."""
     rng = random.Random(seed)
-    insatser: list[list[object]] = [
-        [
-            "Kod",
-            "Namn",
-            "Huvudman",
-            "Start",
-            "Slut",
-            "Platser",
-            "Deltagarmål per år",
-            "Mål arbete/studier (%)",
-            "Budget (kr)",
-        ]
-    ]
+    insatser: list[list[object]] = [list(demo.INSATSER_HEADER)]
     for code, name, start, end, share in _INSATSER:
         places = max(8, rows * share // 100 // 3)
         insatser.append(

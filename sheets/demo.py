@@ -37,39 +37,18 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from sheets.schemas import HISTORIK_HEADER
+from sheets.schemas import HISTORIK_HEADER, DeltagareRow, InsatsRow, PersonalRow
 
 #: The anchor of the workbook bundled with the package (a Monday, ISO week 2026-W48).
 BUNDLED_ANCHOR = date(2026, 11, 23)
 #: The bundled demo workbook: ``write_demo_workbook(BUNDLED_PATH, BUNDLED_ANCHOR)``.
 BUNDLED_PATH = Path(__file__).parent / "demo" / "demo.xlsx"
 
-INSATSER_HEADER = [
-    "Kod",
-    "Namn",
-    "Huvudman",
-    "Start",
-    "Slut",
-    "Platser",
-    "Deltagarmål per år",
-    "Mål arbete/studier (%)",
-    "Budget (kr)",
-]
-DELTAGARE_HEADER = [
-    "Deltagar-ID",
-    "Insats",
-    "Kön",
-    "Födelseår",
-    "Kommun",
-    "Försörjning vid start",
-    "Inskriven",
-    "Avslutad",
-    "Avslutsorsak",
-    "Handläggare",
-]
+INSATSER_HEADER = [column.sv for column in InsatsRow.columns().values()]
+DELTAGARE_HEADER = [column.sv for column in DeltagareRow.columns().values()]
 # "Kommentar" is a column of the association's own: the bot ignores unknown columns.
 EKONOMI_HEADER = ["Insats", "Månad", "Belopp (kr)", "Kommentar"]
-PERSONAL_HEADER = ["Slack-ID", "Namn", "Roll"]
+PERSONAL_HEADER = [column.sv for column in PersonalRow.columns().values()]
 #: Weeks of Historik before the anchor's week, as if the bot had posted every Monday.
 HISTORY_WEEKS = 11
 
