@@ -4,12 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench fuzz clean
+.PHONY: demo test lint bench fuzz lock clean
 
-$(STAMP): pyproject.toml
+# Installs exactly the versions in requirements/dev.lock, checked against their hashes, so that a
+# fresh machine runs what CI tested; pyproject.toml keeps the ranges for people who pip install.
+$(STAMP): requirements/dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 ## demo: write a fresh demo workbook and ask the bot about it (no Slack, no Google needed)
@@ -37,6 +39,16 @@ lint: $(STAMP)
 ## bench: the speed measurements of bench/ in one run, ending in one table of the targets (not part of the tests; about four minutes)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+## lock: pin the newest versions pyproject.toml allows into requirements/*.lock (then run make test)
+lock:
+	$(PYTHON) -m venv build/piptools
+	build/piptools/bin/python -m pip install --quiet pip-tools
+	build/piptools/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links --upgrade -o requirements/main.lock pyproject.toml
+	build/piptools/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links --upgrade --extra dev \
+		-o requirements/dev.lock pyproject.toml requirements/build.in
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
