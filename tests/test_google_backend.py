@@ -5,6 +5,7 @@ google-auth clients. No test touches the network: a guard fails any connection t
 from __future__ import annotations
 
 import copy
+import gzip
 import math
 import socket
 from collections.abc import Iterator
@@ -139,6 +140,42 @@ def test_values_come_back_raw(api: FakeSheetsApi, sleeps: list[float]) -> None:
     query = api.requests_to("batchGet")[0].query
     assert query["valueRenderOption"] == ["UNFORMATTED_VALUE"]
     assert query["dateTimeRenderOption"] == ["SERIAL_NUMBER"]
+
+
+def test_the_values_come_gzipped_and_are_read_whole(
+    api: FakeSheetsApi, sleeps: list[float]
+) -> None:
+    api.set_tabs(
+        {
+            "Deltagare": [
+                ["Deltagar-ID", "Kommun"],
+                *[[f"B{n:06d}", "Västerås"] for n in range(5000)],
+            ]
+        }
+    )
+    tabs = backend_for(api, sleeps).read_tabs()
+
+    assert tabs["Deltagare"][1] == ["B000000", "Västerås"]
+    assert len(tabs["Deltagare"]) == 5001
+    [request] = api.requests_to("batchGet")
+    # Google compresses only for a client that asks in both headers.
+    assert "gzip" in request.headers["accept-encoding"]
+    assert "gzip" in request.headers["user-agent"]
+    assert sleeps == []
+
+
+def test_a_broken_answer_is_read_again_and_one_that_is_not_json_is_unavailable(
+    api: FakeSheetsApi, sleeps: list[float]
+) -> None:
+    backend = backend_for(api, sleeps)
+    broken = gzip.compress(b'{"valueRanges": []}')[:-12]  # the connection broke off
+    api.fail_next(200, body=broken, headers={"Content-Encoding": "gzip"}, routes=["batchGet"])
+    assert backend.read_tabs()["Insatser"][1][0] == "IPS"
+    assert api.count("batchGet") == 2 and sleeps == [1.0]
+
+    api.fail_next(200, body=b"<html>Service Unavailable</html>", routes=["batchGet"])
+    with pytest.raises(SheetUnavailable, match="could not be read"):
+        backend.read_tabs()
 
 
 def test_tab_titles_are_quoted_in_ranges(sleeps: list[float]) -> None:

@@ -17,12 +17,16 @@ request, and can be scripted to fail::
 Routes (``RecordedRequest.route``): ``metadata``, ``batchGet``, ``append``, ``batchUpdate`` (the
 Sheets routes), ``token``, ``allowedLocations`` (google-auth's regional access boundary lookup),
 ``unknown``.
+
+As Google does, it compresses an answer with gzip when the client asks for it twice: in
+``Accept-Encoding`` and with ``gzip`` in its ``User-Agent``.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import gzip
 import json
 import re
 import threading
@@ -192,6 +196,12 @@ def _tab_title_of(a1_range: str) -> str:
             return a1_range
         return match.group(1).replace("''", "'")
     return a1_range.split("!", 1)[0]
+
+
+def _wants_gzip(handler: BaseHTTPRequestHandler) -> bool:
+    """Whether the client asked for gzip the way Google requires: Accept-Encoding and User-Agent."""
+    accepted = handler.headers.get("Accept-Encoding", "")
+    return "gzip" in accepted.lower() and "gzip" in handler.headers.get("User-Agent", "")
 
 
 def _column_letters(number: int) -> str:
@@ -455,13 +465,21 @@ class FakeSheetsApi:
         headers: Mapping[str, str] | None = None,
     ) -> None:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers = dict(headers or {})
+        if "Content-Encoding" not in headers and _wants_gzip(handler):
+            data = self.gzipped(data)
+            headers["Content-Encoding"] = "gzip"
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json; charset=UTF-8")
         handler.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
+        for name, value in headers.items():
             handler.send_header(name, value)
         handler.end_headers()
         handler.wfile.write(data)
+
+    def gzipped(self, data: bytes) -> bytes:
+        """Return `data` compressed as Google sends it (a subclass may keep it ready)."""
+        return gzip.compress(data, compresslevel=6, mtime=0)
 
     def _answer(
         self, route: str, params: dict[str, str], request: RecordedRequest
