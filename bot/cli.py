@@ -2,31 +2,28 @@
 
 Each command builds the settings, reads the sheet once through the same cache the Slack app uses,
 and prints what the pure commands return.
+
+Only what a command needs is imported, inside the command: ``--help`` needs argparse alone, a
+question needs pandas and the workbook reader but neither gspread nor google-auth (only with
+GOOGLE_SHEET_ID) nor slack_bolt and gunicorn (only ``serve`` and ``weekly``). Importing them all
+took longer than answering.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
-from bot.config import Settings
-from bot.logs import configure_logging
-from bot.source import open_backend, open_cache
-from commands.check import sorted_problems
-from commands.context import Context
-from commands.dispatch import answer
-from commands.figures import compute_figures, figures_json
-from commands.language import Language
-from sheets.dataset import Dataset
-from sheets.demo import write_demo_workbook
-from sheets.errors import SheetsError
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from commands.context import Context
+    from commands.language import Language
+    from sheets.dataset import Dataset
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_SHEET = 0, 1, 2, 3
 
@@ -103,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 data errors, 2 usage, 3 sheet)."""
     args = build_parser().parse_args(argv)
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+    from bot.logs import configure_logging
+    from commands.language import Language
+    from sheets.errors import SheetsError
+
     configure_logging(logging.WARNING)
     try:
         settings = Settings()
@@ -124,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _weekly(settings, args.as_of, args.dry_run, language)
 
     if args.command == "demo-data":
+        from sheets.demo import write_demo_workbook
+
         anchor = args.as_of or settings.today()
         args.path.parent.mkdir(parents=True, exist_ok=True)
         write_demo_workbook(args.path, anchor, args.seed)
@@ -135,15 +141,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_OK
 
+    from bot.source import open_cache
+    from commands.context import Context
+
     as_of: date = args.as_of or settings.today()
     try:
-        cache = open_cache(settings)
+        # A one-shot command works out what its one answer needs; only the chat, which answers
+        # question after question, has each read prepared for today's questions as the bot does.
+        cache = open_cache(settings, prepare=args.command == "chat")
         data = cache.get()
     except SheetsError as error:
         print(f"finsam-bot: {error.message(language.code)}", file=sys.stderr)
         return EXIT_SHEET
 
     if args.command == "ask":
+        from commands.dispatch import answer
+
         context = Context(as_of, language, settings.small_count_min, user_id=args.user)
         print(answer(data, args.text, context).as_text(), end="")
         return EXIT_OK
@@ -157,7 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _weekly(settings: Settings, as_of: date | None, dry_run: bool, language: Language) -> int:
     # Imported here: the Slack client is only needed by this command and serve.
     from bot.app import build_client
+    from bot.source import open_backend
     from bot.weekly import WeeklyPoster
+    from sheets.errors import SheetsError
 
     if not dry_run and settings.google_sheet_id is None and settings.workbook_path is None:
         print(
@@ -214,6 +229,10 @@ def _weekly(settings: Settings, as_of: date | None, dry_run: bool, language: Lan
 def _figures(
     data: Dataset, as_of: date, project: str | None, as_json: bool, language: Language
 ) -> int:
+    import json
+
+    from commands.figures import compute_figures, figures_json
+
     output = figures_json(compute_figures(data, as_of))
     if project:
         output["projects"] = [
@@ -239,6 +258,9 @@ def _figures(
 
 
 def _check(data: Dataset, as_of: date, language: Language) -> int:
+    from commands.check import sorted_problems
+    from commands.context import Context
+
     context = Context(as_of, language)
     problems = sorted_problems(data, context)
     for problem in problems:
@@ -262,6 +284,9 @@ def _check(data: Dataset, as_of: date, language: Language) -> int:
 
 
 def _chat(load: Callable[[], Dataset], context: Context) -> int:
+    from commands.dispatch import answer
+    from sheets.errors import SheetsError
+
     t = context.language
     print(
         t(

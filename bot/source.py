@@ -1,15 +1,14 @@
-"""Choosing where the sheet is read from: Google when GOOGLE_SHEET_ID is set, else a workbook."""
+"""Choosing where the sheet is read from: Google when GOOGLE_SHEET_ID is set, else a workbook.
+
+The backends are imported when they are chosen: gspread and google-auth take longer to import than
+the demo workbook takes to read, and only a Google Sheet needs them.
+"""
 
 from __future__ import annotations
 
 from bot.config import Settings
-from commands.dispatch import prepare
-from commands.language import Language
 from sheets.backends.base import SheetBackend
-from sheets.backends.google import GoogleSheetBackend
-from sheets.backends.workbook import WorkbookBackend
 from sheets.cache import DatasetCache
-from sheets.demo import BUNDLED_PATH
 from sheets.errors import SheetCredentialsError
 
 
@@ -34,25 +33,38 @@ def open_backend(settings: Settings) -> SheetBackend:
                 "GOOGLE_SHEET_ID är satt men inget tjänstekonto: sätt GOOGLE_SERVICE_ACCOUNT_FILE "
                 "(sökväg till JSON-nyckeln) eller GOOGLE_SERVICE_ACCOUNT_JSON (dess text).",
             )
+        from sheets.backends.google import GoogleSheetBackend
+
         return GoogleSheetBackend.from_service_account_info(
             info, settings.google_sheet_id, api_url=settings.google_sheets_api_url
         )
+    from sheets.backends.workbook import WorkbookBackend
+    from sheets.demo import BUNDLED_PATH
+
     return WorkbookBackend(settings.workbook_path or BUNDLED_PATH)
 
 
-def open_cache(settings: Settings) -> DatasetCache:
+def open_cache(settings: Settings, *, prepare: bool = True) -> DatasetCache:
     """Return a DatasetCache over the configured backend, stamping reads in the configured zone.
 
-    Each read is prepared for answering questions as of today (`commands.dispatch.prepare`)
-    before any question sees it.
+    With `prepare`, each read is prepared for answering questions as of today
+    (`commands.dispatch.prepare`) before any question sees it: for the bot and the chat, which
+    answer many questions from one read; a one-shot command computes just what it prints.
 
     Raises:
         SheetCredentialsError: see `open_backend`.
     """
+    backend = open_backend(settings)
+    if not prepare:
+        return DatasetCache(backend, settings.cache_ttl_seconds, now=settings.now)
+
+    from commands.dispatch import prepare as prepare_for
+    from commands.language import Language
+
     language = Language(settings.language)
     return DatasetCache(
-        open_backend(settings),
+        backend,
         settings.cache_ttl_seconds,
         now=settings.now,
-        prepare=lambda data: prepare(data, settings.today(), language),
+        prepare=lambda data: prepare_for(data, settings.today(), language),
     )

@@ -163,3 +163,56 @@ def test_python_dash_m_bot_with_the_bundled_workbook(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("RESAM – ")
+
+
+#: Packages only some commands need: Google's only with GOOGLE_SHEET_ID, Slack's and gunicorn
+#: only `serve` and `weekly`. Importing them all took longer than answering a question.
+NOT_FOR_A_QUESTION = (
+    "gspread",
+    "google.auth",
+    "google.oauth2",
+    "slack_bolt",
+    "slack_sdk",
+    "gunicorn",
+)
+#: And `--help` needs none of the data machinery either.
+NOT_FOR_HELP = (
+    *NOT_FOR_A_QUESTION,
+    "pandas",
+    "numpy",
+    "pydantic",
+    "openpyxl",
+    "sheets",
+    "commands",
+)
+
+_IMPORTED = """
+import contextlib, io, json, sys
+from bot.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        main(sys.argv[1:])
+    except SystemExit:
+        pass
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def imported_by(*argv: str, cwd: Path) -> set[str]:
+    """Return the top-level and dotted module names a fresh process imports to run `argv`."""
+    result = subprocess.run(
+        [sys.executable, "-c", _IMPORTED, *argv],
+        cwd=cwd, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return set(json.loads(result.stdout.splitlines()[-1]))
+
+
+def _any_of(modules: set[str], packages: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == p or m.startswith(p + ".") for p in packages))
+
+
+def test_help_and_a_question_import_only_what_they_need(demo_workbook: Path) -> None:
+    assert _any_of(imported_by("--help", cwd=demo_workbook.parent), NOT_FOR_HELP) == []
+    asked = imported_by("ask", "läge", "--as-of", AS_OF, cwd=demo_workbook.parent)
+    assert "pandas" in asked and "sheets.backends.workbook" in asked, "it did answer"
+    assert _any_of(asked, NOT_FOR_A_QUESTION) == []
