@@ -169,7 +169,7 @@ def run_the_bot(sheets: FakeSheetsApi, slack: FakeSlackApi, *, questions: int = 
         retry=RetryPolicy(max_attempts=2, first_wait=0.01),
         sleep=lambda _: None,
     )
-    cache = DatasetCache(backend, 0)  # every question reads the sheet
+    cache = DatasetCache(backend, 0)  # every question sets off a read of the sheet
     data = cache.get()
     assert any(p.tab == "Deltagare" and p.severity == "error" for p in data.problems)
     app = build_app(settings_for(slack), cache.get)
@@ -210,8 +210,10 @@ def run_the_bot(sheets: FakeSheetsApi, slack: FakeSlackApi, *, questions: int = 
     slack.wait_for(RESPONSE_URL, name="bug")
 
     sheets.deny_access = True  # a fault, logged by the cache
-    slash(app, slack, "läge", "denied")
+    assert cache.wait_for_read(10)  # a refresh set off by an earlier question read before it
+    slash(app, slack, "läge", "denied")  # answered from the last read; its refresh fails
     slack.wait_for(RESPONSE_URL, name="denied")
+    assert cache.wait_for_read(10)
     sheets.deny_access = False
 
     poster = WeeklyPoster(

@@ -9,6 +9,7 @@ says so once, not once per question.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from commands.language import Language
 from sheets.backends.google import GoogleSheetBackend, RetryPolicy
 from sheets.cache import DatasetCache
 from sheets.demo import demo_tabs
+from sheets.errors import SheetsError
 from tests.fakes.sheets_api import DEFAULT_CLIENT_EMAIL, FakeSheetsApi
 from tests.fakes.slack_api import (
     RESPONSE_URL,
@@ -178,11 +180,24 @@ class Bot:
     sleeps: list[float]
 
     def ask(self, text: str, language: str = "sv") -> tuple[str, bool]:
-        """Answer `text` after the TTL has passed; return the reply's text and whether private."""
-        self.clock.pass_ttl()
+        """Answer `text` once the read it set off after the TTL has ended; return the reply's
+        text and whether it is private."""
+        self.expire()
         self.answerer.language = Language(language)
         answer = self.answerer.answer(text, STAFF)
         return answer.reply.as_text(), answer.private
+
+    def expire(self) -> None:
+        """Let the TTL pass and a question find the read expired, then let that refresh end.
+
+        The question that finds it expired is answered from the last read at once; the refresh
+        runs in the background, and the questions after it get what it read, or the last good
+        read marked stale when it failed.
+        """
+        self.clock.pass_ttl()
+        with contextlib.suppress(SheetsError):  # no good read yet: the error is the answer
+            self.cache.get()
+        assert self.cache.wait_for_read(10)
 
 
 @pytest.fixture
@@ -344,7 +359,7 @@ def app_for(slack: FakeSlackApi, bot: Bot) -> Any:
     )
 
     def load() -> Any:
-        bot.clock.pass_ttl()
+        bot.expire()
         return bot.cache.get()
 
     return build_app(settings, load)
