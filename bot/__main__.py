@@ -4,4 +4,7 @@ import sys
 
 from bot.cli import main
 
-sys.exit(main())
+# Guarded: the sheet-reading worker process (spawned, bot.read_worker) imports this module again
+# as its parent's main module, and must not run the command line a second time.
+if __name__ == "__main__":
+    sys.exit(main())

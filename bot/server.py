@@ -132,7 +132,8 @@ def serve(settings: Settings) -> int:
         )
         return EXIT_USAGE
     try:
-        cache = open_cache(settings)
+        # Read, loaded and prepared in a worker process: the acks never wait for that work.
+        cache = open_cache(settings, worker=True)
     except SheetsError as error:
         _cannot_start(error.message_en)
         return EXIT_SHEET
@@ -147,6 +148,7 @@ def serve(settings: Settings) -> int:
 
     weekly = _weekly_schedule(settings, cache.backend, app)
     if app_token is not None:
+        cache.refresh()  # the first read starts now, not with the first question
         if weekly is not None:
             weekly.start()
         try:
@@ -159,9 +161,15 @@ def serve(settings: Settings) -> int:
         extra={"events_path": EVENTS_PATH, "health_path": HEALTH_PATH, "port": settings.port},
     )
     options = gunicorn_options(settings.port)
-    if weekly is not None:
-        # Threads do not survive gunicorn's fork: the scheduler starts inside the one worker.
-        options["post_worker_init"] = lambda worker: weekly.start()
+
+    def start_in_worker(worker: Any) -> None:
+        # Threads and processes do not survive gunicorn's fork: the first read of the sheet (and
+        # with it the reading process) and the scheduler start inside the one worker.
+        cache.refresh()
+        if weekly is not None:
+            weekly.start()
+
+    options["post_worker_init"] = start_in_worker
     GunicornServer(wsgi_app(app), options).run()
     return EXIT_OK
 

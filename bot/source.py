@@ -44,17 +44,24 @@ def open_backend(settings: Settings) -> SheetBackend:
     return WorkbookBackend(settings.workbook_path or BUNDLED_PATH)
 
 
-def open_cache(settings: Settings, *, prepare: bool = True) -> DatasetCache:
+def open_cache(settings: Settings, *, prepare: bool = True, worker: bool = False) -> DatasetCache:
     """Return a DatasetCache over the configured backend, stamping reads in the configured zone.
 
     With `prepare`, each read is prepared for answering questions as of today
     (`commands.dispatch.prepare`) before any question sees it: for the bot and the chat, which
-    answer many questions from one read; a one-shot command computes just what it prints.
+    answer many questions from one read; a one-shot command computes just what it prints. With
+    `worker`, the sheet is read, loaded and prepared in a worker process (`bot.read_worker`), so
+    that this process's threads (the Slack app's acks) never wait for that work; else here.
 
     Raises:
         SheetCredentialsError: see `open_backend`.
     """
     backend = open_backend(settings)
+    if worker:
+        from bot.read_worker import ReadWorker
+
+        reader = ReadWorker(settings, prepare=prepare)
+        return DatasetCache(backend, settings.cache_ttl_seconds, read=reader.read)
     if not prepare:
         return DatasetCache(backend, settings.cache_ttl_seconds, now=settings.now)
 

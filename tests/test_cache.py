@@ -7,6 +7,7 @@ after it every question is answered at once from the last read while one refresh
 
 from __future__ import annotations
 
+import pickle
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +19,9 @@ import pytest
 
 from bot.config import Settings
 from bot.source import open_cache
+from commands.context import Context
+from commands.dispatch import answer, prepare
+from commands.language import Language
 from sheets.backends.google import GoogleSheetBackend, RetryPolicy
 from sheets.cache import DatasetCache
 from sheets.dataset import Dataset
@@ -226,3 +230,21 @@ def prepared_keys(today: date, language: str) -> list[tuple[Any, ...]]:
         ("group counts", "caseworker", today),
         ("problem table", today, language),
     ]
+
+
+def test_what_prepare_works_out_survives_pickling(demo_workbook: Path) -> None:
+    """The bot's reading process sends each prepared read pickled: nothing prepare keeps in the
+    Dataset may be lost on the way (a lambda would not pickle at all)."""
+    data = open_cache(Settings(_env_file=None), prepare=False).get()  # type: ignore[call-arg]
+    as_of = date(2026, 11, 23)
+    prepare(data, as_of, Language("sv"))
+    copy: Dataset = pickle.loads(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def not_prepared() -> None:
+        raise AssertionError("lost on the way")
+
+    for key in prepared_keys(as_of, "sv"):
+        copy.memo(key, not_prepared)
+    context = Context(as_of, Language("sv"))
+    for question in ("läge", "deltagare RESAM", "kontroll", "mål", "budget", "vecka"):
+        assert answer(copy, question, context) == answer(data, question, context)
