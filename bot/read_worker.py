@@ -13,8 +13,10 @@ It ends when the bot's process closes its end of the pipe, or exits.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
+import os
 import pickle
 import threading
 from collections.abc import Callable
@@ -38,6 +40,8 @@ Answer = (
     | tuple[Literal["bug"], str]
 )
 _READ = b"read"
+#: How much lower the worker's CPU priority is than the bot's (see `os.nice`).
+READER_NICENESS = 10
 
 
 class ReadWorkerError(RuntimeError):
@@ -139,6 +143,10 @@ def serve_reads(connection: Connection, settings: Settings, prepare: bool, log_l
     sent back as the answer to the read it spoiled.
     """
     configure_logging(log_level)
+    # Reading is background work and acks are not: on a busy machine (two cores, the bot's
+    # process and this one) the scheduler gives the bot's process the CPU first.
+    with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows
+        os.nice(READER_NICENESS)
     # Imported here, in the worker: the bot's process needs neither the backend nor `prepare`.
     from bot.source import open_backend
     from commands.dispatch import prepare as prepare_for
