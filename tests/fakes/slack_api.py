@@ -108,6 +108,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
+    #: The bot posts many answers at once; with the default backlog of 5 the kernel drops some
+    #: connections and the client tries again a second later, a delay real Slack never shows.
+    request_queue_size = 128
     daemon_threads = True
     fake: FakeSlackApi
 
