@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import random
 import resource
 import subprocess
@@ -164,9 +165,39 @@ def _personnummer(rng: random.Random) -> str:
     return f"{digits[:6]}-{digits[6:]}{(10 - total % 10) % 10}"
 
 
-def deltagare_rows(rows: int, rng: random.Random) -> list[list[object]]:
-    """`rows` participant rows (header first), in the order staff entered them."""
+#: Deltagar-IDs as associations write them: (Kod, enrolment year, number within the insats,
+#: number within the insats and year, number overall) → the ID. Every shape is unique within an
+#: insats, as the rules want.
+IdShape = Callable[[str, int, int, int, int], str]
+ID_SHAPES: dict[str, IdShape] = {
+    "B000001": lambda code, year, n, n_year, overall: f"B{overall:06d}",
+    "000123": lambda code, year, n, n_year, overall: f"{overall:06d}",
+    "RESAM-0042": lambda code, year, n, n_year, overall: f"{code}-{n:04d}",
+    "2026-17": lambda code, year, n, n_year, overall: f"{year}-{n_year}",
+    "RESAM-2025-00042": lambda code, year, n, n_year, overall: f"{code}-{year}-{n:05d}",
+}
+#: Each insats keeps its own convention (they have different owners): the shapes in turn.
+MIXED = "mixed"
+
+
+def _id_maker(shape: str) -> Callable[[int, str, int, int, int, int], str]:
+    """Return (insats number, Kod, year, n, n_year, overall) → ID for `shape` or ``mixed``."""
+    if shape == MIXED:
+        shapes = list(ID_SHAPES.values())
+        return lambda index, *numbers: shapes[index % len(shapes)](*numbers)
+    make = ID_SHAPES[shape]
+    return lambda index, *numbers: make(*numbers)
+
+
+def deltagare_rows(
+    rows: int, rng: random.Random, id_shape: str = "RESAM-2025-00042"
+) -> list[list[object]]:
+    """`rows` participant rows (header first), in the order staff entered them, with Deltagar-IDs
+    of `id_shape` (a key of ID_SHAPES, or ``mixed``)."""
+    make_id = _id_maker(id_shape)
     codes = [code for code, *_ in _INSATSER]
+    index_of = {code: index for index, code in enumerate(codes)}
+    in_year: dict[tuple[str, int], int] = {}
     insats = _weighted(rng, tuple((code, share) for code, *_, share in _INSATSER))
     gender = _weighted(rng, _GENDERS)
     kommun = _weighted(rng, _KOMMUNER)
@@ -191,7 +222,15 @@ def deltagare_rows(rows: int, rng: random.Random) -> list[list[object]]:
         # Later years have more participants: the association grew.
         enrolled = first_day + timedelta(days=int(span * rng.random() ** 0.6))
         counters[code] += 1
-        participant_id = f"{code}-{enrolled.year}-{counters[code]:05d}"
+        in_year[code, enrolled.year] = in_year.get((code, enrolled.year), 0) + 1
+        participant_id = make_id(
+            index_of[code],
+            code,
+            enrolled.year,
+            counters[code],
+            in_year[code, enrolled.year],
+            len(result),
+        )
         if roll < 0.0003 and issued[code]:
             participant_id = rng.choice(issued[code])  # an ID used twice in one insats
         elif roll < 0.00035:
@@ -244,8 +283,11 @@ def deltagare_rows(rows: int, rng: random.Random) -> list[list[object]]:
     return result
 
 
-def sheet_tabs(rows: int, seed: int = SEED) -> dict[str, list[list[object]]]:
-    """The whole synthetic sheet: Insatser (15), Deltagare (`rows`), Ekonomi (a row a month)."""
+def sheet_tabs(
+    rows: int, seed: int = SEED, id_shape: str = "RESAM-2025-00042"
+) -> dict[str, list[list[object]]]:
+    """The whole synthetic sheet: Insatser (15), Deltagare (`rows`, IDs of `id_shape`), Ekonomi
+    (a row a month)."""
     rng = random.Random(seed)
     insatser: list[list[object]] = [list(demo.INSATSER_HEADER)]
     for code, name, start, end, share in _INSATSER:
@@ -277,7 +319,8 @@ def sheet_tabs(rows: int, seed: int = SEED) -> dict[str, list[list[object]]]:
                     ]
                 )
     ekonomi.append(["PAVAG", date(2026, 3, 1), "1.500,50", "tvetydigt belopp"])
-    return {"Insatser": insatser, "Deltagare": deltagare_rows(rows, rng), "Ekonomi": ekonomi}
+    deltagare = deltagare_rows(rows, rng, id_shape)
+    return {"Insatser": insatser, "Deltagare": deltagare, "Ekonomi": ekonomi}
 
 
 def _kronor(amount: int) -> str:
@@ -295,20 +338,28 @@ BATCH_GET_OPTIONS = {
 
 
 class PrerenderedSheetsApi(FakeSheetsApi):
-    """The Sheets stand-in, answering `values:batchGet` with a body rendered ahead of time."""
+    """The Sheets stand-in, answering `values:batchGet` with a body rendered (and compressed, as
+    Google sends it to the bot) ahead of time."""
 
     def __init__(self, tabs: dict[str, list[list[object]]]) -> None:
         super().__init__(tabs)
         self.bodies: dict[str, tuple[int, bytes]] = {}
+        self._compressed: dict[bytes, bytes] = {}
         self.rendered_late = 0
 
     def prerender(self) -> bytes:
-        """Render the answer to a read of every tab; return the body exactly as it is sent."""
+        """Render the answer to a read of every tab; return the JSON body (before gzip)."""
         query = {"ranges": [f"'{title}'" for title in self.tabs], **BATCH_GET_OPTIONS}
         status, body = super()._batch_get(query)
         data = json.dumps(body).encode()
         self.bodies[_query_key(query)] = (status, data)
+        self._compressed[data] = super().gzipped(data)
         return data
+
+    def gzipped(self, data: bytes) -> bytes:
+        """The compressed body, ready for the rendered answer (its hash is computed once)."""
+        ready = self._compressed.get(data)
+        return ready if ready is not None else super().gzipped(data)
 
     def _batch_get(self, query: dict[str, list[str]]) -> tuple[int, Any]:
         answer = self.bodies.get(_query_key(query))
@@ -320,6 +371,27 @@ class PrerenderedSheetsApi(FakeSheetsApi):
 
 def _query_key(query: dict[str, list[str]]) -> str:
     return json.dumps(query, sort_keys=True)
+
+
+def bot_environment(**settings: str) -> dict[str, str]:
+    """Return this process's environment without any finsam-bot setting, plus `settings`."""
+    from bot.config import Settings
+
+    names = {name.upper() for name in Settings.model_fields}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key.upper() not in names
+        and not key.upper().startswith(("SLACK_", "GOOGLE_", "GUNICORN"))
+    }
+    path = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env | {"PYTHONPATH": path} | settings
+
+
+def finsam_bot() -> list[str]:
+    """Return the command that runs ``finsam-bot``: the installed script, as a user runs it."""
+    script = Path(sys.executable).with_name("finsam-bot")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
 
 
 # --- measuring, in a child process per size ------------------------------------------------------
@@ -383,7 +455,7 @@ def child(config: dict[str, Any]) -> dict[str, Any]:
     """Measure one size; runs in a fresh process. Returns the numbers as a JSON-able dict."""
     from commands.figures import compute_figures
     from sheets.backends.google import GoogleSheetBackend
-    from sheets.cache import DatasetCache
+    from sheets.cache import read_dataset
     from sheets.validate import load_dataset
 
     repeat = int(config["repeat"])
@@ -396,13 +468,12 @@ def child(config: dict[str, Any]) -> dict[str, Any]:
         )
     )
     backend.read_tabs()  # fetches the token and the tab titles, as a running bot has them
-    # A cache that is always out of date: every get() is a cold read + load, exactly as the bot
-    # does one; meanwhile it keeps the last Dataset, as the bot's cache does.
-    cache = DatasetCache(backend, ttl_seconds=0)
+    # Each a cold read + load, exactly as the bot's cache makes one; meanwhile the last Dataset
+    # is kept, as the bot's cache keeps it.
     cold, read = float("inf"), float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
-        dataset = cache.get()
+        dataset = read_dataset(backend)
         figures = compute_figures(dataset, AS_OF)
         elapsed = time.perf_counter() - start
         if elapsed < cold:

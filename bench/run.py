@@ -1,12 +1,13 @@
-"""Every speed measurement of issues 2 and 6 in one run, ending in one table of the targets.
+"""Every speed measurement of issues 2, 6 and 12 in one run, ending in one table of the targets.
 
-Runs ``bench/load.py`` (floor, cold read + load + validate + figures, peak memory per size, each
-size in a child process) and then ``bench/answers.py`` (warm answers, sheet reads under 1000
-commands, HTTP mode with 20 concurrent slash commands), prints their detailed tables, and last
-one summary table: floor, cold, warm, requests per minute, memory, ack and answer latency, each
-against its target.
+Runs ``bench/startup.py`` (``finsam-bot --help`` and ``ask läge`` on the bundled demo),
+``bench/load.py`` (floor, cold read + load + validate + figures, peak memory per size, each size
+in a child process), ``bench/shapes.py`` (``figures --json`` cold, one process per run, for each
+shape of Deltagar-ID) and ``bench/answers.py`` (warm answers, sheet reads under 1000 commands,
+HTTP mode with 20 concurrent slash commands, warm and while the sheet is being read), prints
+their detailed tables, and last one summary table: every measure against its target.
 
-Run: ``make bench`` (about four minutes) or ``.venv/bin/python bench/run.py``.
+Run: ``make bench`` (about seven minutes) or ``.venv/bin/python bench/run.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import answers, load  # noqa: E402
+from bench import answers, load, shapes, startup  # noqa: E402
 
 
 def _say(text: str) -> None:
@@ -29,10 +30,23 @@ def _verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def summary(loads: list[load.Result], results: answers.Results) -> str:
+def summary(
+    starts: list[startup.Startup],
+    loads: list[load.Result],
+    id_shapes: list[shapes.Shape],
+    results: answers.Results,
+) -> str:
     """Return the one table: each measure with its target and whether it is met."""
     by_rows = {r.rows: r for r in loads}
-    lines: list[tuple[str, str, str, str]] = []
+    lines: list[tuple[str, str, str, str]] = [
+        (
+            f"start-up: {s.label} (median of {len(s.times)})",
+            f"{s.median:.3f} s (slowest {max(s.times):.3f} s)",
+            f"< {s.limit:g} s",
+            _verdict(s.passed),
+        )
+        for s in starts
+    ]
     target = by_rows.get(load.TARGET_ROWS)
     if target is not None:
         ratio = target.cold / target.floor
@@ -46,6 +60,16 @@ def summary(loads: list[load.Result], results: answers.Results) -> str:
                 _verdict(ratio <= load.TARGET_RATIO),
             ),
         ]
+    for shape in id_shapes:
+        lines.append(
+            (
+                f"cold, figures --json process, {load._label(shape.rows)}, IDs like {shape.shape}",
+                f"{shape.cpu_ratio:.2f}× floor (wall {shape.ratio:.2f}×; ID check "
+                f"{shape.id_check * 1000:.0f} ms)",
+                f"≤ {shapes.TARGET_RATIO:g}× floor (CPU)",
+                _verdict(shape.passed),
+            )
+        )
     big = by_rows.get(load.MEMORY_ROWS)
     if big is not None:
         lines.append((f"cold, {load._label(big.rows)}", f"{big.cold:.2f} s", "", ""))
@@ -109,6 +133,22 @@ def summary(loads: list[load.Result], results: answers.Results) -> str:
                 _verdict(top <= limit and all(status == 200 for status in http.statuses)),
             )
         )
+    refreshing = results.refreshing
+    for name, values, limit in (
+        ("ack", refreshing.acks, answers.ACK_LIMIT),
+        ("answer", refreshing.answers, answers.ANSWER_LIMIT),
+    ):
+        p50, p99, top = answers.percentiles(values, 99)
+        statuses_ok = all(status == 200 for status in refreshing.statuses)
+        lines.append(
+            (
+                f"{name}, {refreshing.concurrent} concurrent, HTTP, during refreshes of "
+                f"{refreshing.rows // 1000}k, p50/p99/max",
+                f"{p50 * 1000:.0f} / {p99 * 1000:.0f} / {top * 1000:.0f} ms",
+                f"p99 < {limit * 1000:g} ms" if limit < 1 else f"p99 ≤ {limit:g} s",
+                _verdict(p99 < limit and statuses_ok),
+            )
+        )
     widths = [max(len(line[i]) for line in lines) for i in range(3)]
     header = ("measure", "measured", "target", "")
     rows = [header, *lines]
@@ -123,14 +163,26 @@ def summary(loads: list[load.Result], results: answers.Results) -> str:
 
 
 def main() -> None:
+    started = time.perf_counter()
+    starts = startup.measure()
+    _say(f"start-up measured in {time.perf_counter() - started:.0f} s")
     loads = []
     for rows in load.SIZES:
         repeat, floor_repeat = (5, 7) if rows <= 100_000 else (2, 3)
         start = time.perf_counter()
         loads.append(load.measure(rows, repeat, floor_repeat))
         _say(f"load: {load._label(rows)} rows measured in {time.perf_counter() - start:.0f} s")
+    id_shapes = []
+    for shape in shapes.SHAPES:
+        start = time.perf_counter()
+        id_shapes.append(shapes.measure(shape))
+        _say(f"shapes: {shape} measured in {time.perf_counter() - start:.0f} s")
     results = answers.measure_all(answers.ROWS, 100_000, 30, 5, _say)
+    print(startup.report(starts))
+    print()
     print(load.report(loads))
+    print()
+    print(shapes.report(id_shapes))
     print()
     print(answers.report_warm(results.warm))
     print()
@@ -138,7 +190,10 @@ def main() -> None:
     print()
     print(answers.report_http(results.http))
     print()
-    print(summary(loads, results))
+    print(answers.report_refreshing(results.refreshing))
+    print()
+    print(summary(starts, loads, id_shapes, results))
+    _say(f"make bench took {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,232 @@
+"""How fast ``finsam-bot figures --json`` reads a sheet cold, for each shape of Deltagar-ID.
+
+Issue 12: the cold path was 4× the floor for IDs like ``B000001`` while the bench measured only
+``RESAM-2025-00042``. For each shape people use (``B000001``, ``000123``, ``RESAM-0042``,
+``2026-17``, ``RESAM-2025-00042``, and ``mixed``: each insats its own) at 100k participants:
+
+* **floor**: ``json.loads`` of the ``values:batchGet`` body, timed inside a fresh process;
+* **cold**: ``finsam-bot figures --json`` as a user runs it (read + validate + figures), one
+  process per run against the local Sheets stand-in (which sends the body gzipped, as Google
+  does), minus the same command against a 10-row sheet of the same shape: the start-up (imports,
+  token, tab titles) subtracted;
+* **ID check**: the Deltagar-ID column's own parse (where a personnummer is looked for) on its
+  own, in the floor's process: how much of cold is the identity path;
+* **cold/floor**, target ≤ 1.5× for every shape.
+
+Each is the median of 3 runs, the runs of a shape taken in turn so that a busy moment of the
+machine spreads over all three measures.
+
+Run: ``make bench`` (with the rest, one table) or ``.venv/bin/python bench/shapes.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # for bench.load and tests.fakes, which are not installed
+
+from bench.load import (  # noqa: E402
+    AS_OF,
+    ID_SHAPES,
+    MIXED,
+    PrerenderedSheetsApi,
+    bot_environment,
+    finsam_bot,
+    sheet_tabs,
+)
+
+SHAPES = (*ID_SHAPES, MIXED)
+ROWS, STARTUP_ROWS, RUNS = 100_000, 10, 3
+TARGET_RATIO = 1.5
+
+
+@dataclass
+class Shape:
+    """The runs of one shape of Deltagar-ID: seconds, each list in the order run."""
+
+    shape: str
+    rows: int
+    floors: list[float] = field(default_factory=list)
+    cpu_floors: list[float] = field(default_factory=list)
+    processes: list[float] = field(default_factory=list)
+    startups: list[float] = field(default_factory=list)
+    colds: list[float] = field(default_factory=list)
+    cpu_colds: list[float] = field(default_factory=list)
+    id_checks: list[float] = field(default_factory=list)
+    active: int = 0
+
+    @property
+    def cold(self) -> float:
+        """Wall clock: the median of each run minus the start-up run right after it (a busy
+        moment of the machine falls on both, mostly)."""
+        return statistics.median(self.colds)
+
+    @property
+    def id_check(self) -> float:
+        return statistics.median(self.id_checks)
+
+    @property
+    def ratio(self) -> float:
+        return self.cold / statistics.median(self.floors)
+
+    @property
+    def cpu_ratio(self) -> float:
+        """The same in CPU time (user + system), which other work on the machine disturbs far
+        less than the wall clock: the verdict's measure."""
+        return statistics.median(self.cpu_colds) / statistics.median(self.cpu_floors)
+
+    @property
+    def passed(self) -> bool:
+        return self.cpu_ratio <= TARGET_RATIO
+
+
+def _figures(api: PrerenderedSheetsApi, folder: str) -> tuple[float, float, dict[str, Any]]:
+    """Run ``finsam-bot figures --json`` against `api`; return its wall time, its CPU time
+    (user + system) and its output."""
+    env = bot_environment(
+        GOOGLE_SHEET_ID=api.spreadsheet_id,
+        GOOGLE_SERVICE_ACCOUNT_JSON=json.dumps(api.service_account_info()),
+        GOOGLE_SHEETS_API_URL=api.url,
+    )
+    command = [*finsam_bot(), "figures", "--json", "--as-of", AS_OF.isoformat()]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=folder, env=env, capture_output=True, check=False)
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        sys.exit(f"finsam-bot figures failed:\n{done.stderr.decode()}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu, json.loads(done.stdout)
+
+
+def _floor(body: Path) -> dict[str, float]:
+    """Return json.loads of `body` (wall and CPU time) and the Deltagar-ID check, timed in a
+    fresh process."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--floor", str(body)], capture_output=True, check=True
+    )
+    numbers: dict[str, float] = json.loads(done.stdout)
+    return numbers
+
+
+def floor_child(body_path: str) -> dict[str, float]:
+    """In a fresh process: time json.loads of the body, then the Deltagar-ID column's check."""
+    body = Path(body_path).read_bytes()
+    start, start_cpu = time.perf_counter(), time.process_time()
+    answer = json.loads(body)
+    floor, floor_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+
+    from sheets.schemas import DeltagareRow
+    from sheets.values import CellValueError
+
+    [rows] = [
+        r["values"]
+        for r in answer["valueRanges"]
+        if r.get("values", [[]])[0][:1] == ["Deltagar-ID"]
+    ]
+    ids = [row[0] if row else None for row in rows[1:]]
+    column = DeltagareRow.columns()["deltagar_id"]
+
+    def parse_one(value: Any) -> Any:
+        try:
+            return column.parse(value)
+        except CellValueError as error:
+            return error
+
+    start = time.perf_counter()
+    if column.parse_cells is not None:
+        column.parse_cells(ids)
+    else:
+        [parse_one(value) for value in ids]
+    return {"floor": floor, "floor_cpu": floor_cpu, "id_check": time.perf_counter() - start}
+
+
+def measure(shape: str, rows: int = ROWS, runs: int = RUNS) -> Shape:
+    """Measure the cold path of `shape` against its floor, `runs` times each, in turn."""
+    result = Shape(shape, rows)
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        PrerenderedSheetsApi(sheet_tabs(rows, id_shape=shape)) as big,
+        PrerenderedSheetsApi(sheet_tabs(STARTUP_ROWS, id_shape=shape)) as small,
+    ):
+        body = Path(folder) / "batchGet.json"
+        body.write_bytes(big.prerender())
+        small.prerender()
+        for _ in range(runs):
+            floor = _floor(body)
+            result.floors.append(floor["floor"])
+            result.cpu_floors.append(floor["floor_cpu"])
+            result.id_checks.append(floor["id_check"])
+            elapsed, cpu, output = _figures(big, folder)
+            result.active = output["totals"]["active"]
+            startup, startup_cpu, _ = _figures(small, folder)
+            result.processes.append(elapsed)
+            result.startups.append(startup)
+            result.colds.append(elapsed - startup)
+            result.cpu_colds.append(cpu - startup_cpu)
+        if big.rendered_late or small.rendered_late:
+            sys.exit("a read was not answered from the rendered body")
+    return result
+
+
+def report(results: list[Shape]) -> str:
+    """The table: one line per shape of Deltagar-ID."""
+    header = (
+        f"{'Deltagar-ID':<18}  {'floor':>6}  {'process':>7}  {'start-up':>8}  {'cold':>6}  "
+        f"{'ID check':>8}  {'cold/floor':>10}  {'CPU':>6}  {'CPU no ID':>9}  target (CPU)"
+    )
+    lines = [header, "-" * len(header)]
+    for r in results:
+        verdict = "PASS" if r.passed else "FAIL"
+        id_share = r.id_check / statistics.median(r.cpu_floors)
+        lines.append(
+            f"{r.shape:<18}  {statistics.median(r.floors):6.3f}  "
+            f"{statistics.median(r.processes):7.3f}  {statistics.median(r.startups):8.3f}  "
+            f"{r.cold:6.3f}  {r.id_check:8.3f}  {r.ratio:9.2f}×  "
+            f"{r.cpu_ratio:5.2f}×  {r.cpu_ratio - id_share:8.2f}×  ≤ {TARGET_RATIO:g}×: {verdict}"
+        )
+    rows = results[0].rows if results else ROWS
+    lines += [
+        "",
+        f"Seconds, median of {RUNS}, {rows:,} participants. floor: json.loads of the batchGet body",
+        "in a fresh process. process: finsam-bot figures --json against the Sheets stand-in",
+        f"(gzip, as Google); start-up: the same on {STARTUP_ROWS} rows; cold: each process run",
+        "minus the start-up run after it. cold/floor: wall clock; CPU: the same ratio in CPU",
+        "time (user + system), which others' work on the machine disturbs far less: the verdict.",
+        "ID check: the Deltagar-ID column's parse alone (where a personnummer is looked for), a",
+        "part of cold; CPU no ID: the CPU ratio without it, what the rest of the path costs.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shapes", default=",".join(SHAPES), help="comma-separated")
+    parser.add_argument("--rows", type=int, default=ROWS)
+    parser.add_argument("--floor", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.floor:
+        print(json.dumps(floor_child(args.floor)))
+        return
+    results = []
+    for shape in args.shapes.split(","):
+        start = time.perf_counter()
+        results.append(measure(shape, args.rows))
+        print(f"{shape} measured in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    print(report(results))
+
+
+if __name__ == "__main__":
+    main()
