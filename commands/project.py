@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from commands.context import CommandError, Context, echo, footnotes
+from commands.cube import goal_status_of, protected_cube, share_text
 from commands.figures import Figures, ProjectFigures, compute_figures
 from commands.language import Language
 from commands.reply import Alert, Block, Paragraph, Reply, Table
@@ -136,12 +137,16 @@ def project_card(data: Dataset, code: str, context: Context) -> Reply:
             )
         )
     if insats.mal_procent is not None:
+        share = protected_cube(data, context.as_of, context.small_count_min).exit_reason.share(
+            figures.projects.index(project)
+        )
+        status = goal_word(goal_status_of(insats.mal_procent, share), t)
         lines.append(
             (
                 t("Mål arbete/studier", "Outcome goal"),
                 t(
-                    f"{t.percent(counts.outcome_share_ytd)} i år mot målet {t.percent(insats.mal_procent, 0)} – {goal_word(project.goal_status, t)}",
-                    f"{t.percent(counts.outcome_share_ytd)} this year against the goal {t.percent(insats.mal_procent, 0)} – {goal_word(project.goal_status, t)}",
+                    f"{share_text(share, t)} i år mot målet {t.percent(insats.mal_procent, 0)} – {status}",
+                    f"{share_text(share, t)} this year against the goal {t.percent(insats.mal_procent, 0)} – {status}",
                 ),
             )
         )
