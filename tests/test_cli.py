@@ -44,9 +44,38 @@ def test_ask_caseload_matches_figures_json(
 def test_ask_in_english(
     demo_workbook: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("LANGUAGE", "en")
+    monkeypatch.setenv("FINSAM_LANGUAGE", "en")
     _, out, _ = run(capsys, "ask", "caseload RESAM", "--as-of", AS_OF)
     assert "Active:" in out and "Gender (active)" in out
+
+
+@pytest.mark.parametrize(
+    ("locale", "english"),
+    [("sv_SE:sv", False), ("en", True)],
+)
+def test_the_system_locale_in_language_never_stops_the_bot(
+    demo_workbook: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    locale: str,
+    english: bool,
+) -> None:
+    """LANGUAGE is the standard locale list; the old setting counts only when exactly sv or en."""
+    monkeypatch.setenv("LANGUAGE", locale)
+    status, out, _ = run(capsys, "ask", "hjälp", "--as-of", AS_OF)
+    assert status == EXIT_OK
+    assert out.startswith("How to use" if english else "Så använder du")
+    monkeypatch.setenv("FINSAM_LANGUAGE", "sv")
+    _, out, _ = run(capsys, "ask", "hjälp", "--as-of", AS_OF)
+    assert out.startswith("Så använder du"), "FINSAM_LANGUAGE wins"
+
+
+def test_a_wrong_finsam_language_is_a_setting_error(
+    demo_workbook: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FINSAM_LANGUAGE", "sv_SE")
+    status, _, err = run(capsys, "ask", "läge")
+    assert status == EXIT_USAGE and "FINSAM_LANGUAGE" in err and "Traceback" not in err
 
 
 def test_ask_me_uses_the_personal_tab(

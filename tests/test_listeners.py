@@ -19,10 +19,10 @@ import pytest
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 
-from bot.answers import Answerer, may_ask
+from bot.answers import Answerer
 from bot.app import ANSWER_THREADS, build_app
 from bot.cli import main
-from bot.config import Settings
+from bot.config import Settings, environment_names
 from bot.listeners import RecentEvents
 from bot.logs import describe_exception
 from commands.language import Language
@@ -52,7 +52,7 @@ CELL_VALUE = "19121212-1212 Anna Lindqvist"
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No setting from the environment or a developer's .env (bolt's remove_os_env_temporarily)."""
-    names = {name.upper() for name in Settings.model_fields}
+    names = environment_names()
     for key in list(os.environ):
         if key.upper() in names or key.upper().startswith(("SLACK_", "GOOGLE_")):
             monkeypatch.delenv(key)

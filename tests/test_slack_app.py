@@ -64,9 +64,9 @@ def today() -> date:
 
 def clean_environment() -> dict[str, str]:
     """Return this process's environment without any of the bot's settings (or a developer's)."""
-    from bot.config import Settings
+    from bot.config import environment_names
 
-    names = {name.upper() for name in Settings.model_fields}
+    names = environment_names()
     return {
         key: value
         for key, value in os.environ.items()
@@ -138,7 +138,7 @@ def server(
         "WORKBOOK_PATH": str(workbook),
         "PORT": str(port),
         "TIMEZONE": TIMEZONE,
-        "LANGUAGE": "sv",
+        "FINSAM_LANGUAGE": "sv",
         "SMALL_COUNT_MIN": "5",
         "PYTHONUNBUFFERED": "1",
         # The server runs the code under test, installed or not.

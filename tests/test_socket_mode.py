@@ -53,7 +53,7 @@ def serve_env(slack: FakeSlackApi, workbook: Path, app_token: str) -> dict[str, 
         "SLACK_API_URL": slack.api_url,
         "WORKBOOK_PATH": str(workbook),
         "TIMEZONE": TIMEZONE,
-        "LANGUAGE": "sv",
+        "FINSAM_LANGUAGE": "sv",
         "PYTHONUNBUFFERED": "1",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
