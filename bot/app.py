@@ -86,6 +86,12 @@ def build_app(settings: Settings, load: Callable[[], Dataset]) -> App:
         process_before_response=False,  # ack first, answer after (see listeners)
         listener_executor=ThreadPoolExecutor(ACK_THREADS, thread_name_prefix="finsam-ack"),
     )
-    answerer = Answerer(load, Language(settings.language), settings.small_count_min, settings.today)
+    answerer = Answerer(
+        load,
+        Language(settings.language),
+        settings.small_count_min,
+        settings.today,
+        open_access=settings.open_access,
+    )
     register(app, answerer, ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="finsam-answer"))
     return app

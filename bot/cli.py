@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.access import access_mode, access_warning
 from bot.config import Settings
 from bot.logs import configure_logging
 from bot.source import open_backend, open_cache
@@ -150,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "figures":
         return _figures(data, as_of, args.project, args.json, language)
     if args.command == "check":
-        return _check(data, as_of, language)
+        return _check(data, as_of, language, settings.open_access)
     return _chat(cache.get, Context(as_of, language, settings.small_count_min, user_id=args.user))
 
 
@@ -238,7 +239,7 @@ def _figures(
     return EXIT_OK
 
 
-def _check(data: Dataset, as_of: date, language: Language) -> int:
+def _check(data: Dataset, as_of: date, language: Language, open_access: bool) -> int:
     context = Context(as_of, language)
     problems = sorted_problems(data, context)
     for problem in problems:
@@ -251,10 +252,24 @@ def _check(data: Dataset, as_of: date, language: Language) -> int:
             f"{problem.tab}!{problem.cell or '-'}\t{kind}\t{problem.message(language.code)}\t{problem.fix(language.code)}"
         )
     errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    # Who may ask is no cell's problem, but the operator must hear when the bot is open to
+    # everyone, or closed to everyone for want of a Personal tab.
+    access = access_warning(access_mode(data, open_access))
+    if access is not None:
+        message, fix = access
+        tab = data.personal_tab or "Personal"
+        kind = language("varning", "warning")
+        print(f"{tab}!-\t{kind}\t{message(language.code)}\t{fix(language.code)}")
+        warnings += 1
+    left_out = data.rows_left_out
     print(
         language(
-            f"{errors} fel, {len(problems) - errors} varningar, {data.rows_left_out} rader räknas inte.",
-            f"{errors} errors, {len(problems) - errors} warnings, {data.rows_left_out} rows left out.",
+            f"{errors} fel, {warnings} {'varning' if warnings == 1 else 'varningar'}, "
+            f"{left_out} {'rad räknas' if left_out == 1 else 'rader räknas'} inte.",
+            f"{errors} {'error' if errors == 1 else 'errors'}, "
+            f"{warnings} {'warning' if warnings == 1 else 'warnings'}, "
+            f"{left_out} {'row' if left_out == 1 else 'rows'} left out.",
         ),
         file=sys.stderr,
     )

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     language: Literal["sv", "en"] = Field(
         default="sv", validation_alias=AliasChoices("finsam_language", LEGACY_LANGUAGE)
     )
+    #: Lets everyone in the workspace ask, whatever the Personal tab says (or without one).
+    open_access: bool = False
     small_count_min: int = Field(default=5, ge=0)
     cache_ttl_seconds: float = Field(default=60, ge=0)
     port: int = Field(default=3000, ge=1, le=65535)

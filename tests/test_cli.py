@@ -127,11 +127,32 @@ def test_check_exits_0_on_a_clean_sheet(
     book.active.append(["Kod", "Namn", "Start"])
     book.active.append(["RESAM", "Resursteam", "2026-01-01"])
     book.create_sheet("Deltagare").append(["Deltagar-ID", "Insats", "Kön", "Inskriven"])
+    personal = book.create_sheet("Personal")
+    personal.append(["Slack-ID", "Namn", "Roll"])
+    personal.append(["U0DEMO01", "Karin Berg", "samordnare"])
     book.save(tmp_path / "clean.xlsx")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("WORKBOOK_PATH", str(tmp_path / "clean.xlsx"))
     status, out, _ = run(capsys, "check", "--as-of", AS_OF)
     assert (status, out) == (EXIT_OK, "")
+
+    # Who may ask: everyone when the Personal tab is empty, or with OPEN_ACCESS; no one without.
+    book.remove(personal)
+    book.save(tmp_path / "clean.xlsx")
+    status, out, err = run(capsys, "check", "--as-of", AS_OF)
+    assert status == EXIT_OK and err == "0 fel, 1 varning, 0 rader räknas inte.\n"
+    [line] = out.splitlines()
+    assert line.startswith(
+        "Personal!-\tvarning\tArket har ingen flik Personal, så boten svarar ingen"
+    )
+    book.create_sheet("Personal")
+    book.save(tmp_path / "clean.xlsx")
+    _, out, _ = run(capsys, "check", "--as-of", AS_OF)
+    assert out.startswith("Personal!-\tvarning\tFliken Personal är tom: alla i arbetsytan")
+    monkeypatch.setenv("OPEN_ACCESS", "true")
+    monkeypatch.setenv("FINSAM_LANGUAGE", "en")
+    _, out, _ = run(capsys, "check", "--as-of", AS_OF)
+    assert out.startswith("Personal!-\twarning\tOPEN_ACCESS is set: everyone in the workspace")
 
 
 def test_missing_workbook_says_what_to_do(

@@ -7,8 +7,10 @@ what happens when something goes wrong, and at the order of the ack and the shee
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,8 +31,9 @@ from commands.language import Language
 from sheets.backends.workbook import WorkbookBackend
 from sheets.cache import DatasetCache
 from sheets.dataset import Dataset
-from sheets.demo import BUNDLED_ANCHOR, BUNDLED_PATH
+from sheets.demo import BUNDLED_ANCHOR, BUNDLED_PATH, demo_tabs
 from sheets.errors import SheetUnavailable
+from sheets.validate import load_dataset
 from tests.fakes.slack_api import (
     BOT_USER_ID,
     RESPONSE_URL,
@@ -272,6 +275,49 @@ def test_a_private_answer_to_a_mention_is_ephemeral_in_the_thread(
     assert slack.calls("chat.postMessage") == []
 
 
+def sheet_without_personal(title: str | None) -> Dataset:
+    """The demo sheet with its Personal tab renamed to `title`, or deleted (None)."""
+    tabs = demo_tabs(BUNDLED_ANCHOR)
+    personal = tabs.pop("Personal")
+    if title is not None:
+        tabs[title] = personal
+    return load_dataset(tabs)
+
+
+@pytest.mark.parametrize("title", [None, "Personalen", "Behöriga"])
+def test_without_a_personal_tab_everyone_is_refused_and_the_log_says_what_to_fix(
+    slack: FakeSlackApi, caplog: pytest.LogCaptureFixture, title: str | None
+) -> None:
+    data = sheet_without_personal(title)
+    app = make_app(slack, lambda: data)
+    with caplog.at_level(logging.INFO):
+        for number, user in enumerate((STAFF, "U0DEMO02", "U0NOTSTAFF")):
+            slash(app, slack, "läge dela", f"closed-{number}", user_id=user)
+        messages = [slack.wait_for(RESPONSE_URL, name=f"closed-{n}")[0].params for n in range(3)]
+        mention(app, "deltagare RESAM", "Ev0CLOSED1")
+        [in_thread] = slack.wait_for("chat.postEphemeral")
+    for message in [*messages, in_thread.params]:
+        assert message.get("response_type", "ephemeral") == "ephemeral"
+        text = message["text"]
+        assert "fliken Personal" in text and "saknas" in text and "samordnaren" in text
+        assert not re.search(r"\d", text), "no figures"
+        assert "```" not in json.dumps(message["blocks"])
+    assert slack.calls("chat.postMessage") == []
+    errors = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    [line] = log_text(errors).splitlines()  # once, not once per question
+    assert "level=ERROR" in line and 'event="access closed"' in line
+    assert "Personal" in line and "OPEN_ACCESS=true" in line and "rename it back" in line
+
+
+def test_open_access_answers_everyone_without_a_personal_tab(slack: FakeSlackApi) -> None:
+    data = sheet_without_personal(None)
+    app = make_app(slack, lambda: data, open_access=True)
+    slash(app, slack, "läge", "open", user_id="U0NOTSTAFF")
+    message = slack.wait_for(RESPONSE_URL, name="open")[0].params
+    assert "```" in json.dumps(message["blocks"]), "the figures"
+    assert "Personal" not in message["text"]
+
+
 def test_the_weekly_preview_stays_private_even_with_dela(
     slack: FakeSlackApi, demo: Dataset
 ) -> None:
@@ -296,24 +342,6 @@ def test_recent_events_remember_a_bounded_number() -> None:
         assert events.first_time(event_id)
     assert events.first_time("Ev1"), "the oldest was forgotten"
     assert len(events._seen) == 3
-
-
-def test_personal_decides_who_may_ask(demo: Dataset) -> None:
-    assert may_ask(demo, "U0DEMO03")
-    assert may_ask(demo, "u0demo03")
-    assert not may_ask(demo, "U0NOTSTAFF")
-    assert not may_ask(demo, None)
-    open_sheet = Dataset(
-        insatser=demo.insatser,
-        participants=demo.participants,
-        costs=demo.costs,
-        staff=(),
-        history=demo.history,
-        problems=tuple(p for p in demo.problems if p.tab != "Personal"),
-        rows_left_out=demo.rows_left_out,
-        all_codes=demo.all_codes,
-    )
-    assert may_ask(open_sheet, "U0NOTSTAFF"), "without a Personal tab everyone may ask"
 
 
 def test_describe_exception_names_the_place_not_the_message() -> None:
