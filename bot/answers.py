@@ -157,30 +157,22 @@ def refusal(access: Access, user_id: str | None, language: Language) -> Reply:
 
 
 def sheet_unreachable(error: SheetsError, language: Language) -> Reply:
-    """Return the reply for a sheet that cannot be read, with what is wrong and what to do.
+    """Return the reply for a sheet that cannot be read: what is wrong and who can fix it.
 
-    Google not answering passes by itself; the rest (sharing, the key, a renamed tab) needs a
-    person, and the bot reads the sheet again by itself once it is fixed.
+    Only the error's public message: the asker cannot see the server, so a path, a setting or a
+    library's words would not help them (the log has those). Google not answering passes by
+    itself; the rest needs a person, and the bot reads the sheet again by itself once it is fixed.
     """
     if isinstance(error, SheetUnavailable):
         after = language("Försök igen om en stund.", "Try again in a while.")
     else:
         after = language(
-            "När det är rättat svarar jag som vanligt igen, utan omstart.",
-            "Once that is fixed I answer as usual again, without a restart.",
+            "När det är rättat svarar jag som vanligt igen.",
+            "Once that is fixed I answer as usual again.",
         )
     return Reply(
         language("Arket går inte att läsa just nu", "The sheet cannot be read right now"),
-        (
-            Paragraph(error.message(language.code)),
-            Paragraph(
-                after
-                + language(
-                    " Den som driver boten ser samma sak i loggen.",
-                    " Whoever runs the bot sees the same in its log.",
-                )
-            ),
-        ),
+        (Paragraph(error.public_message(language.code)), Paragraph(after)),
         is_help=True,
     )
 

@@ -204,17 +204,15 @@ def _cut(text: str, limit: int, mark: str = "…") -> str:
 
 def _cut_note(cut: list[_Piece], language: Language) -> str:
     rows = sum(piece.rows for piece in cut)
+    # Said to people in Slack: no command line (they do not have it), only what they can do.
     if rows:
         return language(
-            f"… {rows} rader till som inte får plats i Slack – använd finsam-bot check för "
-            "hela listan.",
-            f"… {rows} more rows that do not fit in Slack – use finsam-bot check for the whole "
-            "list.",
+            f"… {rows} rader till som inte får plats i Slack.",
+            f"… {rows} more rows that do not fit in Slack.",
         )
     return language(
-        "… svaret är för långt för Slack och har kortats – finsam-bot ask ger hela svaret.",
-        "… the answer is too long for Slack and has been shortened – finsam-bot ask gives all "
-        "of it.",
+        "… svaret är för långt för Slack och har kortats.",
+        "… the answer is too long for Slack and has been shortened.",
     )
 
 

@@ -164,7 +164,8 @@ def test_an_unreachable_sheet_gets_a_reply_that_says_so(slack: FakeSlackApi) -> 
     slash(app, slack, "läge dela", "down")
     message = slack.wait_for(RESPONSE_URL, name="down")[0].params
     assert message["response_type"] == "ephemeral"
-    assert "Google Kalkylark svarade inte i tid." in message["text"]
+    assert "Google Kalkylark svarar inte just nu" in message["text"]
+    assert "i tid" not in message["text"], "the operator's detail stays in the log"
 
 
 def test_a_bug_gets_an_apology_and_one_log_line_without_cell_values(
@@ -316,6 +317,51 @@ def test_open_access_answers_everyone_without_a_personal_tab(slack: FakeSlackApi
     message = slack.wait_for(RESPONSE_URL, name="open")[0].params
     assert "```" in json.dumps(message["blocks"]), "the figures"
     assert "Personal" not in message["text"]
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+@pytest.mark.parametrize("fault", ["missing", "corrupt", "not an xlsx", "a folder"])
+def test_a_missing_or_corrupt_workbook_is_explained_without_the_servers_details(
+    slack: FakeSlackApi,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    fault: str,
+    language: str,
+) -> None:
+    folder = tmp_path / "srv" / "finsam"
+    folder.mkdir(parents=True)
+    path = folder / ("finsam.csv" if fault == "not an xlsx" else "finsam.xlsx")
+    if fault == "corrupt":
+        path.write_bytes(b"PK\x03\x04 not really a zip file")
+    elif fault == "not an xlsx":
+        path.write_text("Kod;Namn\nRESAM;Resursteam\n", encoding="utf-8")
+    elif fault == "a folder":
+        path.mkdir()
+    app = make_app(slack, DatasetCache(WorkbookBackend(path), 60).get, language=language)
+    with caplog.at_level(logging.INFO):
+        slash(app, slack, "läge dela", "broken")
+        message = slack.wait_for(RESPONSE_URL, name="broken")[0].params
+    assert message["response_type"] == "ephemeral"
+    shown = json.dumps(message, ensure_ascii=False)
+    for server_detail in (
+        str(tmp_path),
+        path.name,
+        "WORKBOOK_PATH",
+        "finsam-bot",
+        "demo-data",
+        ".xlsx",
+        "zip",
+        "Errno",
+        "openpyxl",
+    ):
+        assert server_detail not in shown, server_detail
+    who = "Den som driver boten" if language == "sv" else "Whoever runs the bot"
+    assert who in message["text"]
+    # The operator's log has what the asker was spared: the path and what to do.
+    log = log_text(caplog.records)
+    assert str(path) in log
+    if fault == "missing":
+        assert "WORKBOOK_PATH" in log and "demo-data" in log
 
 
 def test_the_weekly_preview_stays_private_even_with_dela(
