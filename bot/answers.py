@@ -36,14 +36,20 @@ class Answer:
 
     Attributes:
         reply: the reply to render.
-        private: show it to the asker only, wherever they asked (help, a mistake, a refusal, an
-            error, a preview); otherwise it follows where it was asked.
-        share: the asker wrote ``dela``/``share`` (a slash-command answer goes to the channel).
+        private: show it to the asker only, even with ``dela`` (help, a mistake, a refusal, an
+            error, a preview).
+        share: the asker wrote ``dela``/``share``: show it in the channel (or thread) unless it
+            is private. Without it, only the asker sees an answer asked in a channel.
     """
 
     reply: Reply
     private: bool
     share: bool = False
+
+    @property
+    def for_everyone(self) -> bool:
+        """True when everyone where it was asked may see it: ``dela`` and not private."""
+        return self.share and not self.private
 
 
 class Answerer:

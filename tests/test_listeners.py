@@ -195,7 +195,7 @@ def test_a_failing_slack_api_is_retried_then_logged_once(
     app = make_app(slack, lambda: demo)
     slack.fail_next("chat.postMessage", 500, times=3)
     with caplog.at_level(logging.INFO):
-        mention(app, "läge", "Ev0FAIL1")
+        mention(app, "läge dela", "Ev0FAIL1")
         calls = slack.wait_for("chat.postMessage", 3, timeout=10)
         deadline = time.monotonic() + 5
         while not any(r.levelno >= logging.ERROR for r in caplog.records):
@@ -211,7 +211,7 @@ def test_a_failing_slack_api_is_retried_then_logged_once(
 @pytest.mark.parametrize(
     ("route", "question", "channel_type"),
     [
-        ("chat.postMessage", "mål", "channel"),  # an answer in the thread of a mention
+        ("chat.postMessage", "mål dela", "channel"),  # a shared answer to a mention
         ("chat.postEphemeral", "hjälp", "channel"),  # a private answer to a mention
         ("chat.postMessage", "läge", "im"),  # an answer in a DM
     ],
@@ -274,6 +274,77 @@ def test_a_private_answer_to_a_mention_is_ephemeral_in_the_thread(
     assert calls[0].params["user"] == STAFF
     assert calls[0].params["thread_ts"] == "1790000000.000100"
     assert slack.calls("chat.postMessage") == []
+
+
+def test_a_mention_is_answered_privately_in_its_thread_unless_dela(
+    slack: FakeSlackApi, demo: Dataset
+) -> None:
+    app = make_app(slack, lambda: demo)
+    mention(app, "läge", "Ev0PRIVATE1")
+    [private] = slack.wait_for("chat.postEphemeral")
+    assert private.params["user"] == STAFF
+    assert private.params["thread_ts"] == "1790000000.000100"
+    assert slack.calls("chat.postMessage") == []
+
+    mention(app, "läge dela", "Ev0SHARED1")
+    [shared] = slack.wait_for("chat.postMessage")
+    assert shared.params["thread_ts"] == "1790000000.000100"
+    assert shared.params["blocks"] == private.params["blocks"], "the same answer, for everyone"
+    assert len(slack.calls("chat.postEphemeral")) == 1
+
+
+def direct_message(app: App, event_id: str, **fields: Any) -> None:
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "channel": "D0FINSAMDM",
+        "user": STAFF,
+        "text": "läge",
+        "ts": "1790000000.000100",
+    } | fields
+    status, _ = dispatch(app, event_body(event, event_id), JSON)
+    assert status == 200
+
+
+def test_slackbot_gets_no_reply_and_a_file_with_a_question_is_answered(
+    slack: FakeSlackApi, demo: Dataset
+) -> None:
+    app = make_app(slack, lambda: demo)
+    files = [{"id": "F0FINSAM1", "name": "lista.xlsx"}]
+    direct_message(app, "Ev0SLACKBOT1", user="USLACKBOT", text="läge")
+    direct_message(app, "Ev0FILEONLY1", subtype="file_share", text="", files=files)
+    direct_message(
+        app, "Ev0FILE1", subtype="file_share", text="mål", files=files, ts="1790000000.000300"
+    )
+    [answer] = slack.wait_for("chat.postMessage")
+    assert answer.params["thread_ts"] == "1790000000.000300"
+    assert answer.params["blocks"][0]["text"]["text"].startswith("Mål")
+    time.sleep(0.3)
+    assert len(slack.calls("chat.postMessage")) == 1, "Slackbot and a bare file get no reply"
+
+
+OTHER_EVENTS = [
+    {"type": "app_home_opened", "user": STAFF, "channel": "D0FINSAMDM", "tab": "messages"},
+    {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [BOT_USER_ID]}},
+    {"type": "app_uninstalled"},
+    {"type": "member_joined_channel", "user": STAFF, "channel": "C0FINSAM"},
+    {"type": "reaction_added", "user": STAFF, "reaction": "eyes", "item": {"type": "message"}},
+]
+
+
+@pytest.mark.parametrize("event", OTHER_EVENTS, ids=[e["type"] for e in OTHER_EVENTS])
+def test_events_the_bot_does_not_handle_are_acked_quietly(
+    slack: FakeSlackApi, demo: Dataset, caplog: pytest.LogCaptureFixture, event: dict[str, Any]
+) -> None:
+    app = make_app(slack, lambda: demo)
+    with caplog.at_level(logging.INFO):
+        status, _ = dispatch(app, event_body(event, f"Ev0{event['type']}"), JSON)
+    assert status == 200
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+    [line] = log_text(caplog.records).splitlines()
+    assert f'event="request not handled" request="{event["type"]} event"' in line
+    time.sleep(0.1)
+    assert [call for call in slack.calls() if call.route != "auth.test"] == []
 
 
 def sheet_without_personal(title: str | None) -> Dataset:

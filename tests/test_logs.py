@@ -199,7 +199,7 @@ def run_the_bot(sheets: FakeSheetsApi, slack: FakeSlackApi, *, questions: int = 
 
     posted = len(slack.calls("chat.postMessage"))
     slack.fail_next("chat.postMessage", 500, times=3)  # an answer Slack will not take
-    mention(app, "deltagare Markerstad", "Ev0LOGFAIL")
+    mention(app, "deltagare Markerstad dela", "Ev0LOGFAIL")
     assert len(slack.wait_for("chat.postMessage", posted + 3, timeout=10)) == posted + 3
     time.sleep(0.1)  # the error handler logs after the last try
 

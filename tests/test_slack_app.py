@@ -336,13 +336,13 @@ def test_someone_not_on_personal_is_refused_without_figures(
     assert figures(shown.replace(STRANGER, "")) == []
 
 
-def test_mention_is_answered_in_its_thread(
+def test_mention_with_dela_is_answered_in_its_thread(
     server: Server, slack: FakeSlackApi, data: Dataset
 ) -> None:
     event = {
         "type": "app_mention",
         "user": STAFF,
-        "text": f"<@{BOT_USER_ID}> läge",
+        "text": f"<@{BOT_USER_ID}> läge dela",
         "ts": "1790000000.000100",
         "channel": "C0FINSAM",
     }
@@ -363,7 +363,7 @@ def test_a_retried_event_is_answered_once(server: Server, slack: FakeSlackApi) -
     event = {
         "type": "app_mention",
         "user": STAFF,
-        "text": f"<@{BOT_USER_ID}> mål",
+        "text": f"<@{BOT_USER_ID}> mål dela",
         "ts": "1790000000.000200",
         "channel": "C0FINSAM",
     }
