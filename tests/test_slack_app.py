@@ -265,10 +265,15 @@ def assert_block_kit(message: dict[str, Any]) -> None:
 # -- the tests ------------------------------------------------------------------------------------
 
 
-def test_health_check_answers_200(server: Server) -> None:
+def test_health_and_readiness_checks_answer_200(server: Server) -> None:
     response = requests.get(f"{server.url}/healthz", timeout=5)
     assert response.status_code == 200
+    ready = requests.get(f"{server.url}/readyz", timeout=5)
+    assert (ready.status_code, ready.text) == (200, "ready\n")
     assert requests.get(f"{server.url}/elsewhere", timeout=5).status_code == 404
+    log = server.log.read_text()
+    assert 'event="sheet read"' in log, "the sheet is read at start"
+    assert "access" not in log, "only the people on Personal may ask: nothing to warn about"
 
 
 def test_slash_command_is_acked_at_once_and_answered_with_the_figures_of_ask(
@@ -554,3 +559,38 @@ def test_tables_in_replies_are_the_commands_tables(data: Dataset) -> None:
     assert len(expected_figures(reply)) > 10
 
 
+def test_serve_without_its_workbook_starts_unready_says_why_and_recovers(
+    slack: FakeSlackApi, tmp_path: Path
+) -> None:
+    """A missing WORKBOOK_PATH: alive but not ready, the log says what is wrong and the asker
+    what to do, and once the workbook is there the bot is ready without a restart."""
+    missing = tmp_path / "srv" / "finsam.xlsx"
+    server = start_serve(slack, tmp_path, missing, CACHE_TTL_SECONDS="0", OPEN_ACCESS="true")
+    try:
+        assert requests.get(f"{server.url}/healthz", timeout=5).status_code == 200
+        ready = requests.get(f"{server.url}/readyz", timeout=5)
+        assert ready.status_code == 503 and "SheetNotFound" in ready.text
+        assert str(tmp_path) not in ready.text, "the public address shows no server path"
+        log = server.log.read_text()
+        [line] = [line for line in log.splitlines() if "sheet cannot be read at start" in line]
+        assert "level=ERROR" in line and str(missing) in line and "demo-data" in line
+        [line] = [line for line in log.splitlines() if "access open to everyone" in line]
+        assert "level=WARNING" in line and "OPEN_ACCESS" in line
+
+        server.post(
+            slash_command_body("läge", slack.response_url("unready"), user_id=STRANGER), FORM
+        )
+        message = one_response(slack, "unready")
+        assert message["response_type"] == "ephemeral"
+        assert "Boten hittar inte arket" in message["text"]
+        for server_detail in (str(tmp_path), "WORKBOOK_PATH", "finsam-bot", "xlsx"):
+            assert server_detail not in json.dumps(message, ensure_ascii=False)
+
+        missing.parent.mkdir()
+        write_demo_workbook(missing, today())
+        ready = requests.get(f"{server.url}/readyz", timeout=5)
+        assert (ready.status_code, ready.text) == (200, "ready\n")
+        server.post(slash_command_body("mål", slack.response_url("ready"), user_id=STRANGER), FORM)
+        assert "```" in json.dumps(one_response(slack, "ready")["blocks"]), "the figures"
+    finally:
+        stop_serve(server, slack)
