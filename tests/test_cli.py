@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_SHEET, EXIT_USAGE, main
+from bot.cli import EXIT_OK, EXIT_OUTPUT, EXIT_PROBLEMS, EXIT_SHEET, EXIT_USAGE, main
+from bot.config import environment_names
 from sheets.demo import BUNDLED_ANCHOR
 
 AS_OF = BUNDLED_ANCHOR.isoformat()
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -188,6 +190,61 @@ def test_demo_data_writes_a_workbook(
     monkeypatch.setenv("WORKBOOK_PATH", str(tmp_path / "d.xlsx"))
     _, out, _ = run(capsys, "ask", "läge", "--as-of", "2027-05-01")
     assert "insatser pågår" in out
+
+
+def test_demo_data_where_it_cannot_be_written_says_so_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    (tmp_path / "a-folder.xlsx").mkdir()
+    for target in (a_file / "demo.xlsx", tmp_path / "a-folder.xlsx"):
+        status, out, err = run(capsys, "demo-data", str(target))
+        assert status == EXIT_OUTPUT and out == ""
+        [line] = err.splitlines()
+        assert line.startswith(f"finsam-bot: kan inte skriva {target}: ")
+    status, _, err = run(capsys, "demo-data", str(tmp_path / "demo.csv"))
+    assert status == EXIT_USAGE and ".xlsx" in err
+    assert not (tmp_path / "demo.csv").exists()
+
+
+def bot_process(*argv: str, cwd: Path, stdout: int, env: dict[str, str] | None = None) -> int:
+    """Run ``python -m bot ARGV`` with no settings of the developer's; return its exit status.
+
+    Its stderr is checked for a traceback; `stdout` is the file descriptor it writes to.
+    """
+    clean = {key: value for key, value in os.environ.items() if key not in environment_names()}
+    clean["PYTHONPATH"] = str(ROOT)
+    process = subprocess.run(
+        [sys.executable, "-m", "bot", *argv],
+        cwd=cwd, env=clean | (env or {}), stdout=stdout, stderr=subprocess.PIPE, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in process.stderr, process.stderr
+    assert len(process.stderr.strip().splitlines()) <= 2, process.stderr
+    return process.returncode
+
+
+@pytest.mark.parametrize("argv", [("figures", "--json"), ("check",)])
+def test_output_closed_early_ends_quietly_with_a_status(tmp_path: Path, argv: tuple[str]) -> None:
+    """As ``finsam-bot figures --json | head`` does once head has read enough: the reading end
+    of the pipe is closed before the bot writes."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        status = bot_process(*argv, "--as-of", AS_OF, cwd=tmp_path, stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert status == EXIT_OUTPUT
+
+
+def test_demo_data_into_an_unwritable_place_in_a_real_process(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    target = tmp_path / "a-file" / "demo.xlsx"
+    assert bot_process("demo-data", str(target), cwd=tmp_path, stdout=subprocess.DEVNULL) == (
+        EXIT_OUTPUT
+    )
 
 
 def test_chat_answers_until_quit(
