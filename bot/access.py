@@ -11,12 +11,15 @@ that sees least. The commands decide what each role may see (`commands.context.C
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from enum import Enum
 
 from sheets.categories import ROLES
 from sheets.dataset import Dataset
 from sheets.problems import Text
+
+log = logging.getLogger(__name__)
 
 #: The role of a person on the Personal tab whose Roll is blank: the one that sees least.
 DEFAULT_ROLE = ROLES[-1]
@@ -134,3 +137,16 @@ def access_warning(mode: Mode) -> tuple[Text, Text] | None:
             ),
         )
     return None
+
+
+def log_access(mode: Mode) -> None:
+    """Log what the operator should know about who may ask (`access_warning`), if anything:
+    that the bot is open to everyone (a warning), or closed to everyone (an error)."""
+    warning = access_warning(mode)
+    if warning is None:
+        return
+    problem, fix = warning
+    if mode is Mode.CLOSED_NO_TAB:
+        log.error("access closed", extra={"detail": problem.en, "fix": fix.en})
+    else:
+        log.warning("access open to everyone", extra={"detail": problem.en, "fix": fix.en})

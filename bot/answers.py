@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from bot.access import Access, Mode, access_for, access_warning
+from bot.access import Access, Mode, access_for, log_access
 from bot.logs import describe_exception
 from commands.context import Context
 from commands.dispatch import answer_request
@@ -120,19 +120,6 @@ class Answerer:
             log_access(access.mode)
         else:
             log.info("access open again", extra={"access": access.mode.value})
-
-
-def log_access(mode: Mode) -> None:
-    """Log what the operator should know about who may ask (`access_warning`), if anything:
-    that the bot is open to everyone (a warning), or closed to everyone (an error)."""
-    warning = access_warning(mode)
-    if warning is None:
-        return
-    problem, fix = warning
-    if mode is Mode.CLOSED_NO_TAB:
-        log.error("access closed", extra={"detail": problem.en, "fix": fix.en})
-    else:
-        log.warning("access open to everyone", extra={"detail": problem.en, "fix": fix.en})
 
 
 def refusal(access: Access, user_id: str | None, language: Language) -> Reply:

@@ -24,8 +24,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.access import Mode, access_mode
-from bot.answers import log_access
+from bot.access import Mode, access_mode, log_access
 from bot.app import build_app
 from bot.config import Settings
 from bot.logs import EventFormatter, describe_exception
