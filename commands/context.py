@@ -28,8 +28,8 @@ class Context:
         language: the language of the reply.
         small_count_min: counts from 1 to this − 1 are hidden in breakdowns; 0 turns it off.
         user_id: the asker's Slack user ID (``U…``), for ``mig``/``me``; None on the command line.
-        role: the asker's Roll on the Personal tab (``samordnare``, ``handläggare``, ``läsare``),
-            which limits whose caseloads they see; None when nothing limits them.
+        role: the asker's role from the Personal tab (``samordnare``, ``handläggare``,
+            ``läsare``); None when no Personal restrictions apply (the command line, open access).
     """
 
     as_of: date

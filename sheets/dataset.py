@@ -71,7 +71,7 @@ class Dataset:
             categoricals ``kommun`` and ``caseworker`` (matching keys, see `caseworker_key`).
         costs: ``insats`` (index), ``month`` (ordinal of the 1st), ``amount``; None without an
             Ekonomi tab.
-        staff: the Personal tab's valid rows (empty: everyone may use the bot).
+        staff: the Personal tab's valid rows.
         history: the Historik tab's valid rows.
         problems: what is wrong in the sheet, independent of the as-of date.
         rows_left_out: rows with an error in Insatser, Deltagare and Ekonomi.
@@ -79,6 +79,8 @@ class Dataset:
         date_columns: participants' dates, checked against an as-of date by `problems_as_of`.
         loaded_at: when the sheet was read (for "data from HH:MM").
         url: a link to the sheet, or None.
+        personal_tab: the title of the Personal tab as written in the sheet, or None when the
+            sheet has none (then no one is listed, and the bot stays closed unless told to open).
         stale: why this is an earlier read (the sheet cannot be read now), or None.
     """
 
@@ -93,6 +95,7 @@ class Dataset:
     date_columns: tuple[DateColumn, ...] = ()
     loaded_at: datetime | None = None
     url: str | None = None
+    personal_tab: str | None = None
     #: Set when the sheet could not be read and this is an earlier read: says why.
     stale: Text | None = None
     _index: dict[str, int] = field(default_factory=dict, repr=False)

@@ -80,6 +80,7 @@ def load_dataset(
         date_columns=date_columns,
         loaded_at=loaded_at,
         url=url,
+        personal_tab=personal_tab.title,
     )
 
 
