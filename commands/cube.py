@@ -46,7 +46,7 @@ from sheets.values import normalize_words
 
 IntArray = npt.NDArray[np.int64]
 
-#: The key of gender column "man" when "annat" is merged into it (see `_gender_table`).
+#: The key of gender column "man" when "annat" is merged into it (see `gender_table`).
 MAN_OR_OTHER = "man/annat"
 #: The exit reasons as the groups whose sums are shown: to work or studies, and the rest.
 REASON_GROUPS = (OUTCOME_REASONS, tuple(r for r in EXIT_REASONS if r not in OUTCOME_REASONS))
@@ -171,11 +171,12 @@ def _by_value(
     return flat.reshape(units, count)
 
 
-def _category_table(
+def category_table(
     data: Dataset, active: npt.NDArray[np.bool_], column: str, key: object
 ) -> tuple[tuple[str, ...], IntArray, tuple[bool, ...]]:
-    """Return the keys, counts and shown columns of active participants by a text column
-    (``kommun`` or ``caseworker``), values mapped by `key`; a blank cell is a column never shown."""
+    """Return the keys, counts and shown columns of the participants selected by `active` (the
+    active ones here; the period reports select others) by a text column (``kommun`` or
+    ``caseworker``), values mapped by `key`; a blank cell is a column never shown."""
     series = data.participants[column]
     mapped = [key(str(value)) for value in series.cat.categories]  # type: ignore[operator]
     keys = tuple(dict.fromkeys(mapped))
@@ -213,12 +214,12 @@ def _build(data: Dataset, as_of: date, threshold: int) -> Cube:
     enrolled = participants["enrolled"].to_numpy()
     exited = participants["exited"].to_numpy()
     active = (enrolled <= day) & ((exited > day) | (exited == NO_DATE))
-    kommun = _category_table(data, active, "kommun", normalize_words)
-    caseworker = _category_table(data, active, "caseworker", lambda text: person_key(data, text))
+    kommun = category_table(data, active, "kommun", normalize_words)
+    caseworker = category_table(data, active, "caseworker", lambda text: person_key(data, text))
 
     return Cube(
         threshold=threshold,
-        gender=_gender_table(active_by("active_by_gender", GENDERS), running, threshold),
+        gender=gender_table(active_by("active_by_gender", GENDERS), running, threshold),
         age_band=table(AGE_BANDS, active_by("active_by_age_band", AGE_BANDS), running),
         support=table(SUPPORT_KEYS, active_by("active_by_support", SUPPORT_KEYS), running),
         exit_reason=ExitReasons(
@@ -235,8 +236,9 @@ def _build(data: Dataset, as_of: date, threshold: int) -> Cube:
     )
 
 
-def _gender_table(counts: IntArray, running: npt.NDArray[np.bool_], threshold: int) -> Breakdown:
-    """Return active participants by gender, with ``annat`` merged into ``man`` when it is small.
+def gender_table(counts: IntArray, running: npt.NDArray[np.bool_], threshold: int) -> Breakdown:
+    """Return participants by gender (`counts`: insatser × GENDERS; the total row sums the rows
+    of `running`), with ``annat`` merged into ``man`` when it is small.
 
     ``annat`` is usually 0 or a handful in the whole association: kept apart, it would be a small
     count in nearly every insats that has it, and hiding it would hide the count of women or men
