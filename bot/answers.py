@@ -15,6 +15,7 @@ from datetime import date
 
 from bot.access import Access, Mode, access_for, log_access
 from bot.logs import describe_exception
+from bot.report_xlsx import ReportFile, report_file
 from commands.context import Context
 from commands.dispatch import answer_request
 from commands.language import Language
@@ -40,11 +41,13 @@ class Answer:
             error, a preview).
         share: the asker wrote ``dela``/``share``: show it in the channel (or thread) unless it
             is private. Without it, only the asker sees an answer asked in a channel.
+        report: the workbook of a ``rapport`` answer, sent to the asker alone (in a DM).
     """
 
     reply: Reply
     private: bool
     share: bool = False
+    report: ReportFile | None = None
 
     @property
     def for_everyone(self) -> bool:
@@ -97,6 +100,9 @@ class Answerer:
                 self.today(), self.language, self.small_count_min, user_id, role=access.role
             )
             reply = answer_request(data, request, context)
+            report = None
+            if request.subcommand == "rapport" and not reply.is_help:
+                report = report_file(data, request.argument, context)
         except SheetsError as error:
             return Answer(sheet_unreachable(error, self.language), private=True)
         except Exception as error:  # the outermost edge: a bug must not leave the asker waiting
@@ -106,7 +112,7 @@ class Answerer:
             )
             return Answer(something_went_wrong(self.language), private=True)
         private = reply.is_help or request.subcommand in PRIVATE_SUBCOMMANDS
-        return Answer(reply, private=private, share=request.share)
+        return Answer(reply, private=private, share=request.share, report=report)
 
     def _log_closed(self, access: Access) -> None:
         """Log once that the bot answers no one for want of a Personal tab (and once that it

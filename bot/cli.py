@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.logs import configure_logging
 from bot.source import open_backend, open_cache
 from commands.check import sorted_problems
-from commands.context import Context
+from commands.context import CommandError, Context
 from commands.dispatch import answer
 from commands.figures import compute_figures, figures_json
 from commands.language import Language
@@ -73,6 +73,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     with_as_of(
         sub.add_parser("check", help="list data problems; exit status 1 when there are errors")
+    )
+
+    report = with_as_of(
+        sub.add_parser("report", help="a period report for the board as XLSX (or exact JSON)")
+    )
+    report.add_argument(
+        "period",
+        nargs="?",
+        default="",
+        help="2026, 2026-H1, 2026-T2, 2026-Q3, 2026-05 or 2026-01-01..2026-06-30 "
+        "(default: the last full quarter)",
+    )
+    report.add_argument("--project", metavar="KOD", default="", help="only this insats")
+    report.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="where to write (default: finsam-rapport-PERIOD.xlsx)",
+    )
+    report.add_argument(
+        "--json", action="store_true", help="the exact figures as JSON instead of the workbook"
     )
 
     demo = sub.add_parser("demo-data", help="write a fresh synthetic demo workbook")
@@ -178,6 +199,9 @@ def _run(argv: Sequence[str] | None) -> int:
         return _figures(data, as_of, args.project, args.json, language)
     if args.command == "check":
         return _check(data, as_of, language, settings.open_access)
+    if args.command == "report":
+        context = Context(as_of, language, settings.small_count_min)
+        return _report(data, context, f"{args.period} {args.project}", args.out, args.json)
     return _chat(cache.get, Context(as_of, language, settings.small_count_min, user_id=args.user))
 
 
@@ -294,6 +318,52 @@ def _figures(
         print(
             f"{p['code']:<10} active {p['active']:>5}  new ytd {p['new_ytd']:>5}  exited ytd {p['exited_ytd']:>5}  outcome {p['outcome_share_ytd']}"
         )
+    return EXIT_OK
+
+
+def _report(data: Dataset, context: Context, argument: str, out: Path | None, as_json: bool) -> int:
+    # Imported here: only this command writes workbooks.
+    from bot.report_xlsx import report_filename, write_report
+    from commands.report import report_for, report_json, report_reply
+
+    t = context.language
+    try:
+        report, row = report_for(data, argument, context)
+    except CommandError as error:
+        print(f"finsam-bot: {error.reason(t.code)}", file=sys.stderr)
+        return EXIT_USAGE
+    code = None if row == report.total_row else report.insatser[row].kod
+    text = json.dumps(report_json(report, code), ensure_ascii=False, indent=2) if as_json else ""
+    if as_json and out is None:
+        print(text)
+        return EXIT_OK
+    path = out or Path(report_filename(report, row, t))
+    if not as_json and path.suffix.lower() != ".xlsx":
+        print(
+            t(
+                f"finsam-bot: {path} ska sluta på .xlsx (en Excel-arbetsbok)",
+                f"finsam-bot: {path} should end in .xlsx (an Excel workbook)",
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        if as_json:
+            path.write_text(text + "\n", encoding="utf-8")
+        else:
+            write_report(path, report, row, t)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        print(
+            t(
+                f"finsam-bot: kan inte skriva {path}: {reason}",
+                f"finsam-bot: cannot write {path}: {reason}",
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_OUTPUT
+    print(report_reply(data, argument, context).as_text(), end="")
+    print(t(f"Rapporten är skriven till {path}.", f"The report is written to {path}."))
     return EXIT_OK
 
 

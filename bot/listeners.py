@@ -17,17 +17,19 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.answers import Answer, Answerer
 from bot.blocks import render_reply
 from bot.logs import describe_exception
 from commands.language import Language
+from commands.reply import Paragraph
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +105,17 @@ def register(
         return None
 
     def slash_command(
-        ack: Ack, command: dict[str, Any], respond: Respond, body: dict[str, Any]
+        ack: Ack,
+        command: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        body: dict[str, Any],
     ) -> None:
         ack()
 
         def answer_command() -> None:
             answer = answerer.answer(command.get("text", ""), command.get("user_id"))
+            answer = send_report(client, command.get("user_id"), answer, language)
             message = render_reply(answer.reply, language)
             response = respond(
                 **message.as_kwargs(),
@@ -137,6 +144,7 @@ def register(
 
         def answer_mention() -> None:
             answer = answerer.answer(text, event.get("user"))
+            answer = send_report(client, event.get("user"), answer, language)
             _post(client, channel, event, answer, language, in_channel=True)
 
         in_the_background(body, answer_mention)
@@ -155,6 +163,7 @@ def register(
 
         def answer_message() -> None:
             answer = answerer.answer(text, event.get("user"))
+            answer = send_report(client, event.get("user"), answer, language)
             _post(client, event["channel"], event, answer, language, in_channel=False)
 
         in_the_background(body, answer_message)
@@ -178,6 +187,43 @@ def register(
     # messages) are not logged by bolt as unhandled requests together with their text.
     app.event("message")(direct_message)
     app.error(on_error)
+
+
+def send_report(
+    client: WebClient, user_id: str | None, answer: Answer, language: Language
+) -> Answer:
+    """Upload the report workbook of `answer`, if it has one, to the asker alone: in their DM
+    with the bot (conversations.open), whoever else sees the answer. Return the answer with a
+    line saying where the file is, or that it could not be sent (the log says why)."""
+    report = answer.report
+    if report is None or not user_id:
+        return answer
+    try:
+        opened = client.conversations_open(users=user_id)
+        client.files_upload_v2(
+            channel=str(opened["channel"]["id"]),
+            content=report.content,
+            filename=report.filename,
+            title=report.title,
+            initial_comment=report.title,
+        )
+        note = language(
+            "Rapporten som Excel-fil har jag skickat till dig i ett direktmeddelande.",
+            "I have sent you the report as an Excel file in a direct message.",
+        )
+    except (SlackClientError, OSError) as error:
+        fields = {"exception": describe_exception(error)}
+        if isinstance(error, SlackApiError):
+            fields["slack_error"] = str(error.response.get("error"))
+        log.warning("report file not sent", extra=fields)
+        note = language(
+            "Excel-filen gick inte att skicka just nu; försök igen om en stund. Den som driver "
+            "boten ser i loggen varför.",
+            "The Excel file could not be sent right now; try again in a while. Whoever runs the "
+            "bot can see why in the log.",
+        )
+    reply = replace(answer.reply, blocks=(*answer.reply.blocks, Paragraph(note)))
+    return replace(answer, reply=reply, report=None)
 
 
 def _post(

@@ -18,6 +18,7 @@ from commands.language import Language
 from commands.parse import Request, parse_request
 from commands.project import budget, project_card
 from commands.reply import Block, Paragraph, Reply, Table
+from commands.report import report_reply
 from commands.status import goals, status
 from commands.weekly import compose_weekly
 from sheets.dataset import Dataset
@@ -65,6 +66,12 @@ HELP: dict[str, tuple[str, str, str, str]] = {
         "week",
         "en förhandsvisning av veckans statusinlägg",
         "a preview of this week's status post",
+    ),
+    "rapport": (
+        "rapport [PERIOD] [KOD]",
+        "report [PERIOD] [CODE]",
+        "periodrapport till styrelsen som Excel-fil (2026-H1, 2026-Q3 …), jämförd med året före",
+        "period report for the board as an Excel file (2026-H1, 2026-Q3 …), against the year before",
     ),
     "hjälp": ("hjälp", "help", "den här texten", "this text"),
 }
@@ -123,6 +130,7 @@ def _handler(request: Request) -> Callable[[Dataset, Context], Reply] | None:
         "insats": lambda data, context: project_card(data, argument, context),
         "budget": lambda data, context: budget(data, argument, context),
         "vecka": weekly_preview,
+        "rapport": lambda data, context: report_reply(data, argument, context),
     }
     return handlers.get(request.subcommand or "")
 

@@ -46,9 +46,10 @@ from commands.language import Language
 from commands.project import find_project
 from commands.reply import Paragraph, Reply, Table
 from sheets.categories import EXIT_REASONS, GENDERS, OUTCOME_REASONS, UNKNOWN
+from sheets.columns import find_tab
 from sheets.dataset import AGE_BANDS, SUPPORT_KEYS, Dataset
 from sheets.problems import Problem, Text
-from sheets.schemas import InsatsRow
+from sheets.schemas import DeltagareRow, EkonomiRow, InsatsRow
 from sheets.values import normalize_words
 
 IntArray = npt.NDArray[np.int64]
@@ -486,8 +487,16 @@ def _build(data: Dataset, period: Period, as_of: date, threshold: int) -> Report
         threshold=threshold,
         budget_year=as_of.year,
         rows_left_out=data.rows_left_out,
-        left_out=tuple(p for p in data.problems if p.severity == "error"),
+        left_out=_left_out(data),
     )
+
+
+def _left_out(data: Dataset) -> tuple[Problem, ...]:
+    """Return the errors that leave rows of Insatser, Deltagare and Ekonomi out of the figures
+    (an error on the Personal tab leaves a person out of who may ask, not a figure)."""
+    titles = list(dict.fromkeys(problem.tab for problem in data.problems))
+    tabs = {find_tab(titles, model) for model in (InsatsRow, DeltagareRow, EkonomiRow)}
+    return tuple(p for p in data.problems if p.severity == "error" and p.tab in tabs)
 
 
 _KEYS: dict[str, tuple[str, ...]] = {
