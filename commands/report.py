@@ -448,7 +448,8 @@ def _build(data: Dataset, period: Period, as_of: date, threshold: int) -> Report
         active |= counts["served"]["gender"].sum(axis=1) > 0
         active |= np.array([bool(c) for c in costs], dtype=bool)
         active |= np.array(
-            [_running_days(p, window.first, window.through) > 0 for p in data.insatser]
+            [_running_days(p, window.first, window.through) > 0 for p in data.insatser],
+            dtype=bool,
         )
     rows = np.flatnonzero(active)
     insatser = tuple(data.insatser[i] for i in rows)
