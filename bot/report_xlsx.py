@@ -243,15 +243,8 @@ class _Writer:
             Column(t("Dagar, nedre kvartil", "Days, lower quartile"), "decimal"),
             Column(t("Dagar, övre kvartil", "Days, upper quartile"), "decimal"),
         ]
-        before = [
-            Column(t("Deltagare under perioden", "Served in the period")),
-            Column(t("Nya", "New")),
-            Column(t("Avslutade", "Exited")),
-            Column(t("Till arbete/studier", "To work/studies"), "share"),
-            Column(t("Kostnad", "Cost"), "kronor"),
-            Column(t("Kostnad per deltagare", "Cost per served"), "kronor"),
-            Column(t("Dagar i insatsen, median", "Days in the project, median"), "decimal"),
-        ]
+        # A year earlier: served, new, exited, share, cost, cost per served, median days.
+        before = [now[i] for i in (0, 1, 2, 3, 8, 11, 12)]
         rows: list[list[Value]] = []
         for row in self.rows:
             goal = None if row == report.total_row else report.insatser[row].mal_procent
