@@ -3,16 +3,36 @@
 A personnummer is ``YYMMDD-NNNC`` or ``YYYYMMDDNNNC`` (``+`` instead of ``-`` for people over 100);
 a samordningsnummer is the same with 60 added to the day. ``C`` is the Luhn check digit over the ten
 digits ``YYMMDDNNN``. Requiring a real date and a valid check digit keeps pseudonymous codes such as
-``RESAM-2025-0042`` from being mistaken for one.
+``RESAM-2025-0042`` or ``B000001`` from being mistaken for one.
+
+People write the number in many ways, and every way is found: 10 or 12 digits, with nothing, a
+space, or a dash before the last four. A dash is ``-``, ``+``, the en dash and em dash, the minus
+sign (U+2212) or a Unicode hyphen (U+2010-U+2012, the non-breaking hyphen among them), optionally
+with a space on either side (``870412 - 9827``); a space is also a no-break, narrow no-break or thin
+space. Digits of any script count.
+
+`contains_identity_number` answers for one text. `candidate_lines` answers for a whole column at
+once, over the column's texts joined into one: it finds the few that could hold a number, so that
+a column of 100 000 IDs that hold none costs about a millisecond.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date
 
-# 10 or 12 digits, optionally with - or + before the last four, not part of a longer digit run.
-_CANDIDATE = re.compile(r"(?<!\d)(\d{6}|\d{8})[-+]?(\d{4})(?!\d)")
+import numpy as np
+import numpy.typing as npt
+
+_SPACES = " \u00a0\u202f\u2009"
+_DASHES = "-+\u2010\u2011\u2012\u2013\u2014\u2212"
+_SPACE = f"[{_SPACES}]"
+_DASH = f"[{re.escape(_DASHES)}]"
+# 10 or 12 digits, optionally with a separator before the last four, not part of a longer digit run.
+_CANDIDATE = re.compile(
+    rf"(?<!\d)(\d{{6}}|\d{{8}})(?:{_SPACE}?{_DASH}{_SPACE}?|{_SPACE})?(\d{{4}})(?!\d)"
+)
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -48,3 +68,84 @@ def _is_identity_number(date_part: str, last_four: str) -> bool:
 def contains_identity_number(text: str) -> bool:
     """Return True when `text` contains a personnummer or samordningsnummer anywhere."""
     return any(_is_identity_number(match[1], match[2]) for match in _CANDIDATE.finditer(text))
+
+
+# A column's texts are searched as ASCII bytes in which every character that may be part of a
+# number shows its role: "0" for a digit, "-" for an ASCII dash, " " for a space. Non-ASCII
+# characters first become "?", then "0": such a character may be a digit, a dash or a space, and
+# "0" stands for whichever role it plays.
+_ROLES = bytes.maketrans(b"0123456789+?", b"0000000000-0")
+#: With these deleted as well, only the digits (and possible digits) of each line are left.
+_NOT_DIGITS = bytes(byte for byte in range(128) if byte not in b"0123456789?\n")
+_TEN_DIGITS = b"0" * 10
+#: Above this many lines with ten digits, the finer search of the second step pays.
+_FEW_LINES = 256
+
+
+def _role(char: str) -> str:
+    return char.encode("ascii", "replace").translate(_ROLES).decode()
+
+
+def _separator_shapes() -> list[str]:
+    """Return every way a separator looks after `_ROLES`, one string per way."""
+    spaces, dashes = ["", *_SPACES], list(_DASHES)
+    separators = ["", *_SPACES]
+    separators += ["".join(parts) for parts in itertools.product(spaces, dashes, spaces)]
+    return sorted({"".join(map(_role, separator)) for separator in separators})
+
+
+def _number_shapes() -> list[bytes]:
+    """Return what a number looks like after `_ROLES`, for each separator: six digits (the last
+    six of the date part), the separator, four digits.
+
+    Every personnummer holds one of them as it is. A shape that holds another one is left out:
+    it is found through that one.
+    """
+    shapes = {f"000000{separator}0000".encode() for separator in _separator_shapes()}
+    return sorted(s for s in shapes if not any(o != s and o in s for o in shapes))
+
+
+_SHAPES = _number_shapes()
+
+
+def candidate_lines(lines: str) -> npt.NDArray[np.intp]:
+    """Return the numbers (0-based, ascending) of the lines of `lines` that may hold a number.
+
+    Every line that contains a personnummer or samordningsnummer (as `contains_identity_number`
+    finds it) is among them; few lines without one are. Lines are separated by newlines; a
+    number never spans one.
+
+    Two plain substring searches over the whole text, no regex and no work per line: first for
+    ten digits in a row once everything but digits is deleted, which IDs like ``B000001``,
+    ``RESAM-2025-00042`` or ``2026-17`` never have; when many lines do (IDs with ten digits or
+    more), then for the shapes a number takes with each of its separators.
+    """
+    raw = lines.encode("ascii", "replace")
+    digits = raw.translate(_ROLES, _NOT_DIGITS)
+    hits = _hits(digits, [_TEN_DIGITS], _FEW_LINES)
+    if hits is not None:
+        return _line_numbers(digits, hits)
+    marks = raw.translate(_ROLES)
+    return _line_numbers(marks, _hits(marks, _SHAPES) or [])
+
+
+def _hits(text: bytes, needles: list[bytes], limit: int | None = None) -> list[int] | None:
+    """Return an offset of each needle in each line of `text` that holds it, or None when there
+    are more than `limit`."""
+    found: list[int] = []
+    for needle in needles:
+        at = text.find(needle)
+        while at != -1:
+            found.append(at)
+            if limit is not None and len(found) > limit:
+                return None
+            next_line = text.find(b"\n", at)  # one offset a line is enough
+            at = text.find(needle, next_line) if next_line != -1 else -1
+    return found
+
+
+def _line_numbers(text: bytes, offsets: list[int]) -> npt.NDArray[np.intp]:
+    if not offsets:
+        return np.zeros(0, dtype=np.intp)
+    newlines = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == ord("\n"))
+    return np.unique(np.searchsorted(newlines, offsets))

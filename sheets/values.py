@@ -13,6 +13,8 @@ Rules (SPEC §2 "Values as people type them"):
 * Numbers: the comma is the decimal mark (``1500,50``), a dot alone is a decimal point, a text with
   both is ambiguous and an error. Spaces, non-breaking spaces, ``kr``, ``SEK`` and ``%`` are dropped.
 * ``#REF!``, ``#N/A`` and other formula errors are errors of that cell.
+* A personnummer or samordningsnummer (:mod:`sheets.identity`) is an error in any cell read as
+  text, and in a number cell holding one (``8112189876``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sheets.identity import contains_identity_number
 from sheets.problems import Text
 
 
@@ -88,6 +91,28 @@ _FORMULA_FIX = Text(
     sv="Rätta formeln eller skriv in värdet för hand.",
     en="Fix the formula or type the value in by hand.",
 )
+
+
+_IDENTITY_MESSAGE = Text(
+    sv="Cellen innehåller ett personnummer eller samordningsnummer, som inte får finnas i arket.",
+    en="The cell contains a personnummer or samordningsnummer, which must not be in the sheet.",
+)
+_IDENTITY_FIX = Text(
+    sv="Ta bort numret ur cellen och ur versionshistoriken (Arkiv → Versionshistorik).",
+    en="Remove the number from the cell and from the version history (File → Version history).",
+)
+
+
+class IdentityNumberError(CellValueError):
+    """A cell holds a personnummer or samordningsnummer. The message and fix never repeat it."""
+
+    def __init__(self, fix: Text = _IDENTITY_FIX) -> None:
+        super().__init__(_IDENTITY_MESSAGE, fix)
+
+
+def _refuse_identity_number(text: str) -> None:
+    if contains_identity_number(text):
+        raise IdentityNumberError()
 
 
 def is_blank(value: Any) -> bool:
@@ -165,6 +190,7 @@ def parse_date(value: Any) -> date | None:
         match = _SWEDISH_DATE.fullmatch(text)
         if match:
             return _make_date(int(match[4]), int(match[3]), int(match[1]))
+        _refuse_identity_number(text)
         if text.isdigit():
             raise _date_error(
                 Text(
@@ -187,6 +213,8 @@ def parse_month(value: Any) -> date | None:
             return _make_date(int(match[1]), int(match[2]), 1)
     try:
         day = parse_date(value)
+    except IdentityNumberError:
+        raise
     except CellValueError:
         raise CellValueError(
             Text(sv="Cellen är ingen månad.", en="The cell is not a month."),
@@ -222,6 +250,9 @@ def parse_number(value: Any) -> float | None:
     if isinstance(value, int | float):
         if not math.isfinite(value):
             raise _number_error(_NOT_A_NUMBER)
+        # Ten or twelve digits may be a personnummer typed without its dash.
+        if 1e9 <= abs(value) < 1e12 and float(value).is_integer():
+            _refuse_identity_number(str(int(abs(value))))
         return float(value)
     if not isinstance(value, str):
         raise _number_error(_NOT_A_NUMBER)
@@ -229,6 +260,7 @@ def parse_number(value: Any) -> float | None:
     if not text:
         return None
     _check_formula_error(text)
+    _refuse_identity_number(value)
     text = _UNIT.sub("", text).replace("\u2212", "-")  # U+2212 is the minus sign Word types
     if "," in text and "." in text:
         raise _number_error(
@@ -304,7 +336,8 @@ def parse_text(value: Any) -> str | None:
     A number typed into a text column (a code like ``123``) is read as its digits.
 
     Raises:
-        CellValueError: the cell shows a formula error.
+        CellValueError: the cell shows a formula error, or holds a personnummer or
+            samordningsnummer (the message never repeats it).
     """
     if value is None:
         return None
@@ -312,12 +345,16 @@ def parse_text(value: Any) -> str | None:
         text = value.strip()
         if text.startswith("#"):
             _check_formula_error(text)
-        return text or None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date):
+        if not text:
+            return None
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    elif isinstance(value, datetime | date):
         return value.isoformat()[:10]
-    return str(value)
+    else:
+        text = str(value)
+    _refuse_identity_number(text)
+    return text
 
 
 def normalize_key(text: str) -> str:
