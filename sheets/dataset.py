@@ -80,6 +80,9 @@ class Dataset:
         loaded_at: when the sheet was read (for "data from HH:MM").
         url: a link to the sheet, or None.
         stale: why this is an earlier read (the sheet cannot be read now), or None.
+        header_rows: tab title → 1-based row its headers were read from, for the tabs whose
+            headers are not on their first non-empty row (a title row above them, or headers
+            spanning two rows: then the lower one). Empty for a sheet laid out as usual.
     """
 
     insatser: tuple[InsatsRow, ...]
@@ -95,6 +98,7 @@ class Dataset:
     url: str | None = None
     #: Set when the sheet could not be read and this is an earlier read: says why.
     stale: Text | None = None
+    header_rows: dict[str, int] = field(default_factory=dict)
     _index: dict[str, int] = field(default_factory=dict, repr=False)
     # Results the commands compute from the (immutable) data, kept per key: see `memo`.
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)

@@ -80,6 +80,14 @@ def load_dataset(
         date_columns=date_columns,
         loaded_at=loaded_at,
         url=url,
+        header_rows={
+            tab.title: tab.header.index + 1
+            for tab in parsed
+            if tab.usable
+            and tab.title
+            and tab.header
+            and tab.header.index != tab.header.first_filled
+        },
     )
 
 
