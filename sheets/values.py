@@ -12,6 +12,16 @@ Rules (SPEC §2 "Values as people type them"):
   time of day is ignored.
 * Numbers: the comma is the decimal mark (``1500,50``), a dot alone is a decimal point, a text with
   both is ambiguous and an error. Spaces, non-breaking spaces, ``kr``, ``SEK`` and ``%`` are dropped.
+* Whole numbers (places, targets) may also carry the words people put around a count: ``20 st``,
+  ``20 st.``, ``20 platser``, ``20 pers``, ``20 personer``, ``20 deltagare``, ``ca 20``,
+  ``cirka 20``, ``100/år``, ``100 per år``, and the English ``20 places``, ``about 20``,
+  ``100/year``, ``100 per year``. ``ca 20`` is read as 20.
+* Months (Ekonomi): any date (the month it falls in), ``2026-03``, ``2026/03``, ``3/2026``,
+  ``03-2026``, ``3.2026``, and a month's name or its short form with a four-digit year, in Swedish
+  or English, any case, with or without a dot: ``mars 2026``, ``Mars 2026``, ``jan 2026``,
+  ``jan. 2026``, ``januari 2026``, ``sept 2026``, ``March 2026``. A two-digit year is refused
+  (``mar-26``, ``mars 26``, ``3/26``: the 26 may be a day of the month), and so is a month
+  without a year.
 * ``#REF!``, ``#N/A`` and other formula errors are errors of that cell.
 * A personnummer or samordningsnummer (:mod:`sheets.identity`) is an error in any cell read as
   text, and in a number cell holding one (``8112189876``).
@@ -81,7 +91,38 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2
 _SWEDISH_DATE = re.compile(r"(\d{1,2})([/.])(\d{1,2})\2(\d{4})(?: \d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?")
 _UNIT = re.compile(r"(?i)(kr|sek|%|:-)$")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+_YEAR_MONTH = re.compile(r"(\d{4})[-/](\d{1,2})")
+_MONTH_YEAR = re.compile(r"(\d{1,2})[-/.](\d{4})")
+_NAMED_MONTH = re.compile(r"([^\W\d_]+)\.? ?(\d{4})")
+_MONTH_NAMES = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("januari", "january", "jan"),
+            ("februari", "february", "feb"),
+            ("mars", "march", "mar"),
+            ("april", "apr"),
+            ("maj", "may"),
+            ("juni", "june", "jun"),
+            ("juli", "july", "jul"),
+            ("augusti", "august", "aug"),
+            ("september", "sept", "sep"),
+            ("oktober", "october", "okt", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+# The words people put around a count: "ca 20", "20 st.", "100/år", "20 platser".
+_COUNT = re.compile(
+    r"(?:(?:ca\.?|c:a|cirka|ungefär|omkring|about|approx\.?|approximately|~) ?)?"
+    r"(?P<number>[^a-zåäö/~]+?) ?"
+    r"(?:(?:st\.?|stycken|pers\.?|personer|platser|plats|deltagare"
+    r"|places|people|persons|participants|pcs\.?) ?)?"
+    r"(?:(?:/|per) ?(?:år|year|yr)|om året|a year)?"
+)
 
 _FORMULA_MESSAGE = Text(
     sv="Cellen visar ett formelfel.",
@@ -202,15 +243,25 @@ def parse_date(value: Any) -> date | None:
 
 
 def parse_month(value: Any) -> date | None:
-    """Return the first day of the month in a cell (a date or ``YYYY-MM``), or None when blank.
+    """Return the first day of the month in a cell, or None when blank.
+
+    A month is a date, ``2026-03``, ``3/2026`` or a month's name with a four-digit year (see the
+    module docstring).
 
     Raises:
-        CellValueError: the cell holds neither a date nor a ``YYYY-MM`` month.
+        CellValueError: the cell holds no month, or a month with a two-digit year.
     """
-    if isinstance(value, str):
-        match = _MONTH.fullmatch(value.strip())
+    if isinstance(value, str) and len(value) <= 40:  # a long text is no month: skip the patterns
+        text = normalize_words(value)
+        match = _YEAR_MONTH.fullmatch(text)
         if match:
-            return _make_date(int(match[1]), int(match[2]), 1)
+            return _month(int(match[1]), int(match[2]))
+        match = _MONTH_YEAR.fullmatch(text)
+        if match:
+            return _month(int(match[2]), int(match[1]))
+        match = _NAMED_MONTH.fullmatch(text)
+        if match and match[1] in _MONTH_NAMES:
+            return _month(int(match[2]), _MONTH_NAMES[match[1]])
     try:
         day = parse_date(value)
     except IdentityNumberError:
@@ -218,9 +269,21 @@ def parse_month(value: Any) -> date | None:
     except CellValueError:
         raise CellValueError(
             Text(sv="Cellen är ingen månad.", en="The cell is not a month."),
-            Text(sv="Skriv månaden som 2026-03.", en="Write the month as 2026-03."),
+            Text(
+                sv="Skriv månaden som 2026-03 eller mars 2026 (med fyrsiffrigt år).",
+                en="Write the month as 2026-03 or mars 2026 (with a four-digit year).",
+            ),
         ) from None
     return day.replace(day=1) if day else None
+
+
+def _month(year: int, month: int) -> date:
+    if not 1 <= month <= 12:
+        raise CellValueError(
+            Text(sv="Månaden finns inte (1-12).", en="The month does not exist (1-12)."),
+            Text(sv="Skriv månaden som 2026-03.", en="Write the month as 2026-03."),
+        )
+    return _make_date(year, month, 1)
 
 
 def _number_error(message: Text) -> CellValueError:
@@ -273,15 +336,25 @@ def parse_number(value: Any) -> float | None:
         text = text.replace(",", ".")
     if not _PLAIN_NUMBER.fullmatch(text):
         raise _number_error(_NOT_A_NUMBER)
-    return float(text)
+    number = float(text)
+    if not math.isfinite(number):  # hundreds of digits: a paste gone wrong, not a number
+        raise _number_error(_NOT_A_NUMBER)
+    return number
 
 
 def parse_whole_number(value: Any) -> int | None:
     """Return a whole number ≥ 0 from a cell, or None for a blank cell.
 
+    The words people put around a count are dropped: ``20 st``, ``ca 20``, ``100/år`` (see the
+    module docstring).
+
     Raises:
         CellValueError: not a number, a fraction, or negative.
     """
+    if isinstance(value, str) and len(value) <= 40:  # a long text is no count: skip the pattern
+        match = _COUNT.fullmatch(normalize_words(value))
+        if match:
+            value = match["number"]
     number = parse_number(value)
     if number is None:
         return None
