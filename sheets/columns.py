@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from sheets.problems import Problem, Severity, Text, a1
 from sheets.schemas import Column, SheetRow
-from sheets.values import CellValueError, normalize_words
+from sheets.values import LONG_TEXT_LIMIT, CellValueError, normalize_words
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -177,6 +177,24 @@ class ParsedColumn:
         """Yield (position, error) for every cell that failed to parse."""
         for position in np.flatnonzero(self.bad()).tolist():
             yield position, self.results[self.index[position]]
+
+    def long_texts(self, limit: int) -> npt.NDArray[np.intp]:
+        """Return the positions of the cells whose text is longer than `limit` characters.
+
+        Empty for a column of dates or numbers: a long text there does not parse at all.
+        """
+        texts = list(self.results)
+        for position in np.flatnonzero(self.blank_results | self.bad_results).tolist():
+            texts[position] = ""
+        try:
+            # In C: an ID column has as many distinct results as rows.
+            lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        except TypeError:  # not a text column
+            return np.zeros(0, dtype=np.intp)
+        long_results = lengths > limit
+        if not long_results.any():
+            return np.zeros(0, dtype=np.intp)
+        return np.flatnonzero(long_results[self.index])
 
 
 def distinct(values: Sequence[Any]) -> tuple[list[Any], npt.NDArray[np.intp]]:
@@ -454,10 +472,28 @@ def read_tab(tabs: dict[str, list[list[Any]]], model: type[SheetRow]) -> ParsedT
 
 
 def report_cells(tab: ParsedTab) -> None:
-    """Add a problem for every cell that failed to parse and every required cell left blank."""
+    """Add a problem for every cell that failed to parse and every required cell left blank, and
+    a warning for every text longer than `LONG_TEXT_LIMIT` characters (the row still counts)."""
     columns = tab.model.columns()
+    limit_en = f"{LONG_TEXT_LIMIT:,}"
+    limit_sv = limit_en.replace(",", "\u00a0")  # 1 000: the Swedish thousands separator
     for name, column in tab.columns.items():
         spec = columns[name]
+        tab.report(
+            name,
+            column.long_texts(LONG_TEXT_LIMIT),
+            Text(
+                sv=f"{spec.sv}: texten är längre än {limit_sv} tecken, troligen en inklistring "
+                "som blev fel.",
+                en=f"{spec.en}: the text is longer than {limit_en} characters, probably a paste "
+                "gone wrong.",
+            ),
+            Text(
+                sv="Töm cellen och skriv in det som ska stå där.",
+                en="Clear the cell and type in what belongs there.",
+            ),
+            severity="warning",
+        )
         for position, error in column.errors():
             tab.report(
                 name,

@@ -37,6 +37,9 @@ from typing import Any
 from sheets.identity import contains_identity_number
 from sheets.problems import Text
 
+#: Text cells longer than this are probably a paste gone wrong: a warning, never quoted.
+LONG_TEXT_LIMIT = 1000
+
 
 class CellValueError(ValueError):
     """A cell holds something that cannot be read as the column's type."""

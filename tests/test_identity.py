@@ -255,6 +255,10 @@ def test_a_number_in_any_text_cell_of_any_tab_is_an_error_at_its_cell() -> None:
     }
     assert [p.kod for p in data.insatser] == ["RESAM"]
     assert len(data.participants) == 1  # D-1; D-8 is in EMP, whose own row has errors
+    assert [(i.code, i.cell, i.participant_rows) for i in data.insatser_left_out] == [
+        (None, "A3", 0),  # the code itself is a number: never shown
+        ("EMP", "A4", 1),
+    ]
 
 
 def test_a_number_is_shown_nowhere() -> None:
@@ -263,7 +267,7 @@ def test_a_number_is_shown_nowhere() -> None:
         for text in (problem.message.sv, problem.message.en, problem.fix.sv, problem.fix.en):
             assert_no_number_in(text)
     assert_no_number_in(repr(data.insatser) + repr(data.staff) + repr(data.history))
-    assert_no_number_in(repr(data.all_codes))
+    assert_no_number_in(repr(data.all_codes) + repr(data.insatser_left_out))
     assert_no_number_in(data.participants.to_csv())
     assert data.costs is not None
     assert_no_number_in(data.costs.to_csv())

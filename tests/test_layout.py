@@ -1,8 +1,12 @@
-"""Sheets laid out as people lay them out: title rows and headers over two rows."""
+"""Sheets laid out as people lay them out: title rows, headers over two rows, long pastes, and an
+insats whose own row has an error."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
+
+import pytest
 
 from sheets.columns import find_header
 from sheets.schemas import DeltagareRow, InsatsRow
@@ -123,3 +127,94 @@ def test_only_the_first_ten_non_empty_rows_are_looked_at() -> None:
     data = load_dataset(sheet([*titles, INSATSER_HEADER, *INSATSER_ROWS], [DELTAGARE_HEADER]))
     [problem] = data.problems
     assert problem.cell == "A1"  # today's rule: the first non-empty row, which lacks them all
+
+
+def test_a_long_paste_is_a_warning_never_quoted_and_quick() -> None:
+    paste = "Lorem ipsum 1 500 kr, 2026-03-15. " * 1500  # 51 000 characters
+    assert len(paste) > 50_000
+    insatser = [
+        ["Kod", "Namn", "Huvudman", "Start", "Platser", "Budget (kr)"],
+        ["RESAM", "Resursteam", paste, "2026-01-01", paste, paste],
+        [paste, "Lång kod", None, "2026-01-01"],
+        ["EMP", "Empowerment", None, "2026-01-01"],
+    ]
+    deltagare = [
+        ["Deltagar-ID", "Insats", "Kön", "Kommun", "Inskriven", "Handläggare"],
+        ["B000001", "RESAM", "K", paste, "2026-02-01", paste],
+        [paste, "EMP", "K", "Lillby", "2026-02-01", None],
+        ["B000003", paste, "M", "Lillby", "2026-02-01", None],  # in the insats of the long code
+        ["B000004", paste + "x", "M", "Lillby", "2026-02-01", None],
+        *([f"B1{n:05d}", "RESAM", "M", "Lillby", "2026-02-01", "Anna"] for n in range(5000)),
+    ]
+    started = time.perf_counter()
+    data = load_dataset(sheet(insatser, deltagare))
+    assert time.perf_counter() - started < 1.0  # about 0.05 s; generous on a busy machine
+    problems = {(p.tab, p.cell, p.severity) for p in data.problems}
+    assert problems == {
+        ("Insatser", "C2", "warning"),
+        ("Insatser", "E2", "error"),  # not a number
+        ("Insatser", "F2", "error"),
+        ("Insatser", "A3", "warning"),
+        ("Deltagare", "D2", "warning"),
+        ("Deltagare", "F2", "warning"),
+        ("Deltagare", "A3", "warning"),
+        ("Deltagare", "B4", "warning"),
+        ("Deltagare", "B5", "warning"),
+        ("Deltagare", "B5", "error"),  # no such insats, and no suggestion quoting a paste
+    }
+    for problem in data.problems:
+        text = problem.message.sv + problem.message.en + problem.fix.sv + problem.fix.en
+        assert "Lorem" not in text and len(text) < 400
+    warning = next(p for p in data.problems if p.cell == "C2")
+    assert warning.message.sv.startswith("Huvudman: texten är längre än 1\u00a0000 tecken")
+    # Warnings only: the long code still counts, and so does the participant in it (and the one
+    # with a long ID); RESAM's places and budget are errors, which leaves out its participants.
+    assert sorted(p.kod[:5] for p in data.insatser) == ["EMP", "Lorem"]
+    assert len(data.participants) == 2
+    assert [(i.code, i.cell, i.participant_rows) for i in data.insatser_left_out] == [
+        ("RESAM", "A2", 5001)
+    ]
+
+
+def test_which_insats_is_left_out_and_how_many_participant_rows_it_takes() -> None:
+    insatser = [
+        ["Kod", "Namn", "Start"],
+        ["RESAM", "Resursteam", "2026-01-01"],
+        ["EMP", "Empowerment", "31/2/2026"],  # A3: not a date
+        ["HALSO", "Hälsosam", "2026-01-01"],  # A4 and A6: the code twice
+        [None, "Utan kod", "2026-01-01"],  # A5: no code
+        ["halso ", "Hälsosam igen", "2026-01-01"],
+        [None, None, None],
+        ["KOM", "Kom-jobb", "2026-01-01"],
+    ]
+    deltagare = [
+        DELTAGARE_HEADER,
+        ["D1", "RESAM", "K", "2026-02-01"],
+        ["D2", "EMP", "K", "2026-02-01"],
+        ["D3", "emp", "M", "2026-02-01"],
+        ["D4", "EMP", "M", "2026-02-01", "2026-02-05", "felregistrering"],  # not counted
+        ["D5", "EMP", "Q", "2026-02-01"],  # its own error: among rows_left_out instead
+        ["D6", "HALSO", "K", "2026-02-01"],
+        ["D7", "Halso", "K", "2026-02-01"],
+        ["D8", "HALSO", "K", "2026-02-01"],
+    ]
+    data = load_dataset(sheet(insatser, deltagare))
+    assert [(i.code, i.cell, i.participant_rows) for i in data.insatser_left_out] == [
+        ("EMP", "A3", 2),
+        ("HALSO", "A4", 3),
+        (None, "A5", 0),
+    ]
+    assert data.rows_left_out == 4 + 1  # the four insats rows with errors, and D5
+    assert len(data.participants) == 1
+
+
+@pytest.mark.parametrize(("title", "expected"), [("Personal", "Personal"), ("Staff ", "Staff ")])
+def test_the_personal_tab_is_named_when_there_is_one(title: str, expected: str) -> None:
+    tabs = sheet([INSATSER_HEADER, *INSATSER_ROWS], [DELTAGARE_HEADER])
+    assert load_dataset(tabs).personal_tab is None
+    tabs[title] = []  # even an empty one
+    assert load_dataset(tabs).personal_tab == expected
+    tabs[title] = [["Personal 2026"], ["Slack-ID", "Namn"], ["U0ANNA", "Anna"]]
+    data = load_dataset(tabs)
+    assert [person.namn for person in data.staff] == ["Anna"]
+    assert data.header_rows == {title: 2}
