@@ -125,6 +125,9 @@ class ParsedColumn:
 
     results: list[Any]
     index: npt.NDArray[np.intp]
+    #: The positions of the cells whose text is longer than `LONG_TEXT_LIMIT`, when the parser
+    #: has found them already (None: `long_texts` finds them).
+    long_cells: list[int] | None = None
     #: Per distinct result: True where it is None (the cells are blank).
     blank_results: BoolArray = field(init=False, repr=False)
     #: Per distinct result: True where it is a CellValueError (the cells are bad).
@@ -178,20 +181,21 @@ class ParsedColumn:
         for position in np.flatnonzero(self.bad()).tolist():
             yield position, self.results[self.index[position]]
 
-    def long_texts(self, limit: int) -> npt.NDArray[np.intp]:
-        """Return the positions of the cells whose text is longer than `limit` characters.
+    def long_texts(self) -> npt.NDArray[np.intp]:
+        """Return the positions of the cells whose text is longer than `LONG_TEXT_LIMIT`.
 
         Empty for a column of dates or numbers: a long text there does not parse at all.
         """
+        if self.long_cells is not None:
+            return np.array(self.long_cells, dtype=np.intp)
         texts = list(self.results)
         for position in np.flatnonzero(self.blank_results | self.bad_results).tolist():
             texts[position] = ""
         try:
-            # In C: an ID column has as many distinct results as rows.
             lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         except TypeError:  # not a text column
             return np.zeros(0, dtype=np.intp)
-        long_results = lengths > limit
+        long_results = lengths > LONG_TEXT_LIMIT
         if not long_results.any():
             return np.zeros(0, dtype=np.intp)
         return np.flatnonzero(long_results[self.index])
@@ -261,6 +265,7 @@ def parse_columns(
     seen: dict[str, dict[Any, int]] = {name: {} for name in wanted}
     firsts: dict[str, list[npt.NDArray[np.intp]]] = {name: [] for name in wanted}
     results: dict[str, list[Any]] = {name: [] for name in wanted}  # of `parse_cells` columns
+    long: dict[str, list[int]] = {name: [] for name in wanted}  # of `parse_cells` columns
     for start in range(0, len(rows), _CHUNK_ROWS):
         chunk = rows[start : start + _CHUNK_ROWS]
         # The first `width` columns: cells to the right of the known columns are never read.
@@ -268,7 +273,9 @@ def parse_columns(
         for name, (index, column) in wanted.items():
             column_cells = by_index[index] if index < len(by_index) else (None,) * len(chunk)
             if column.parse_cells is not None:
-                results[name].extend(column.parse_cells(list(column_cells)))
+                cells = column.parse_cells(list(column_cells))
+                results[name].extend(cells.results)
+                long[name].extend(position + start for position in cells.long)
                 continue
             # As in `distinct`: each cell gets the row of its value's first appearance.
             positions = map(seen[name].setdefault, column_cells, itertools.count(start))
@@ -277,7 +284,8 @@ def parse_columns(
     parsed: dict[str, ParsedColumn] = {}
     for name, (index, column) in wanted.items():
         if column.parse_cells is not None:
-            parsed[name] = ParsedColumn(results[name], np.arange(len(rows), dtype=np.intp))
+            cell_index = np.arange(len(rows), dtype=np.intp)
+            parsed[name] = ParsedColumn(results[name], cell_index, long_cells=long[name])
         elif 0 in seen[name] or 1 in seen[name]:
             # A boolean may have been taken for 0 or 1: `parse_column` tells them apart.
             raw = [row[index] if index < len(row) else None for row in rows]
@@ -481,7 +489,7 @@ def report_cells(tab: ParsedTab) -> None:
         spec = columns[name]
         tab.report(
             name,
-            column.long_texts(LONG_TEXT_LIMIT),
+            column.long_texts(),
             Text(
                 sv=f"{spec.sv}: texten är längre än {limit_sv} tecken, troligen en inklistring "
                 "som blev fel.",

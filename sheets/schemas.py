@@ -9,11 +9,12 @@ can never disagree about what a cell means.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler
@@ -23,6 +24,7 @@ from sheets import categories
 from sheets.identity import candidate_lines
 from sheets.problems import Text
 from sheets.values import (
+    LONG_TEXT_LIMIT,
     CellValueError,
     IdentityNumberError,
     parse_amount,
@@ -35,6 +37,15 @@ from sheets.values import (
 )
 
 
+class TextCells(NamedTuple):
+    """A column of text cells read at once: what each cell parsed to (a value, None for a blank
+    cell, or the CellValueError its parser raised), and the positions of the cells whose text is
+    longer than `LONG_TEXT_LIMIT` (a warning each)."""
+
+    results: list[Any]
+    long: list[int]
+
+
 @dataclass(frozen=True)
 class Column:
     """A column of a tab: its headers, whether it must be filled in, and how its cells are read."""
@@ -43,10 +54,10 @@ class Column:
     en: str
     parse: Callable[[Any], Any]
     required: bool = False
-    #: `parse` for every cell of the column at once, returning each result or the
-    #: CellValueError it raises; exactly what `parse` gives. For a column whose values are mostly
-    #: distinct (IDs), where the loader's memo of parsed values cannot help.
-    parse_cells: Callable[[list[Any]], list[Any]] | None = None
+    #: `parse` for every cell of the column at once: each result or the CellValueError it raises,
+    #: exactly what `parse` gives, and which cells hold a long text. For a column whose values
+    #: are mostly distinct (IDs), where the loader's memo of parsed values cannot help.
+    parse_cells: Callable[[list[Any]], TextCells] | None = None
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
@@ -86,8 +97,9 @@ def parse_participant_id(value: Any) -> str | None:
         raise IdentityNumberError(_ID_FIX) from None  # the fix for an ID: what to write instead
 
 
-def parse_text_cells(values: list[Any], parse: Callable[[Any], Any]) -> list[Any]:
-    """Return what `parse` gives for each value, or the CellValueError it raises.
+def parse_text_cells(values: list[Any], parse: Callable[[Any], Any]) -> TextCells:
+    """Return what `parse` gives for each value, or the CellValueError it raises, and which
+    texts are longer than `LONG_TEXT_LIMIT`.
 
     For a column of text cells read with `parse_text` or a parser that, like
     `parse_participant_id`, returns the stripped text of every cell but blank ones, formula errors
@@ -96,7 +108,7 @@ def parse_text_cells(values: list[Any], parse: Callable[[Any], Any]) -> list[Any
     texts `candidate_lines` finds a possible personnummer in go through `parse` itself.
     """
     if not values:
-        return []
+        return TextCells([], [])
     results: list[Any]
     try:
         results = list(map(str.strip, values))  # all text, as usual: stripped in C
@@ -118,7 +130,10 @@ def parse_text_cells(values: list[Any], parse: Callable[[Any], Any]) -> list[Any
             results[position] = parse(values[position])
         except CellValueError as error:
             results[position] = error.detached()
-    return results
+    long = [
+        p for p in np.flatnonzero(lengths > LONG_TEXT_LIMIT).tolist() if type(results[p]) is str
+    ]
+    return TextCells(results, long)
 
 
 _HASH_AFTER_NEWLINE = re.compile(r"\n#")
@@ -126,7 +141,7 @@ _HASH_AFTER_NEWLINE = re.compile(r"\n#")
 
 def parse_participant_ids(values: list[Any]) -> list[Any]:
     """Return what `parse_participant_id` gives for each value, or the CellValueError it raises."""
-    return parse_text_cells(values, parse_participant_id)
+    return parse_text_cells(values, parse_participant_id).results
 
 
 def parse_birth_year(value: Any) -> int | None:
@@ -243,7 +258,7 @@ class DeltagareRow(SheetRow):
             "Participant ID",
             parse_participant_id,
             required=True,
-            parse_cells=parse_participant_ids,
+            parse_cells=functools.partial(parse_text_cells, parse=parse_participant_id),
         ),
     ]
     insats: Annotated[str, Column("Insats", "Project", parse_text, required=True)]
