@@ -107,7 +107,7 @@ def _header_names(model: type[SheetRow]) -> dict[str, str]:
     return names
 
 
-def listing(words: Sequence[str], conjunction: str) -> str:
+def _listing(words: Sequence[str], conjunction: str) -> str:
     """Return `words` as people list them: ``Kod``, ``Kod och Namn``, ``Kod, Namn och Start``."""
     if len(words) <= 1:
         return "".join(words)
@@ -444,9 +444,9 @@ def read_tab(tabs: dict[str, list[list[Any]]], model: type[SheetRow]) -> ParsedT
                 "error",
                 Text(
                     sv=f"Fliken {title} saknar {column_sv} "
-                    f"{listing([c.sv for c in missing], 'och')} på rubrikraden (rad {row}).",
+                    f"{_listing([c.sv for c in missing], 'och')} på rubrikraden (rad {row}).",
                     en=f"The tab {title} lacks the {column_en} "
-                    f"{listing([c.en for c in missing], 'and')} in its header row (row {row}).",
+                    f"{_listing([c.en for c in missing], 'and')} in its header row (row {row}).",
                 ),
                 Text(
                     sv=f"Rubrikraden (rad {row}) ska innehålla: {expected.sv}.",

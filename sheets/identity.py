@@ -18,7 +18,6 @@ a column of 100 000 IDs that hold none costs about a millisecond.
 
 from __future__ import annotations
 
-import itertools
 import re
 from datetime import date
 
@@ -78,34 +77,9 @@ _ROLES = bytes.maketrans(b"0123456789+?", b"0000000000-0")
 #: With these deleted as well, only the digits (and possible digits) of each line are left.
 _NOT_DIGITS = bytes(byte for byte in range(128) if byte not in b"0123456789?\n")
 _TEN_DIGITS = b"0" * 10
-#: Above this many lines with ten digits, the finer search of the second step pays.
-_FEW_LINES = 256
-
-
-def _role(char: str) -> str:
-    return char.encode("ascii", "replace").translate(_ROLES).decode()
-
-
-def _separator_shapes() -> list[str]:
-    """Return every way a separator looks after `_ROLES`, one string per way."""
-    spaces, dashes = ["", *_SPACES], list(_DASHES)
-    separators = ["", *_SPACES]
-    separators += ["".join(parts) for parts in itertools.product(spaces, dashes, spaces)]
-    return sorted({"".join(map(_role, separator)) for separator in separators})
-
-
-def _number_shapes() -> list[bytes]:
-    """Return what a number looks like after `_ROLES`, for each separator: six digits (the last
-    six of the date part), the separator, four digits.
-
-    Every personnummer holds one of them as it is. A shape that holds another one is left out:
-    it is found through that one.
-    """
-    shapes = {f"000000{separator}0000".encode() for separator in _separator_shapes()}
-    return sorted(s for s in shapes if not any(o != s and o in s for o in shapes))
-
-
-_SHAPES = _number_shapes()
+#: Above this many places with ten digits, the finer search of the second step pays.
+_FEW_LINES = 32
+_DIGIT, _SPACE_ROLE, _DASH_ROLE = ord("0"), ord(" "), ord("-")
 
 
 def candidate_lines(lines: str) -> npt.NDArray[np.intp]:
@@ -115,37 +89,59 @@ def candidate_lines(lines: str) -> npt.NDArray[np.intp]:
     finds it) is among them; few lines without one are. Lines are separated by newlines; a
     number never spans one.
 
-    Two plain substring searches over the whole text, no regex and no work per line: first for
-    ten digits in a row once everything but digits is deleted, which IDs like ``B000001``,
-    ``RESAM-2025-00042`` or ``2026-17`` never have; when many lines do (IDs with ten digits or
-    more), then for the shapes a number takes with each of its separators.
+    No work per line: first one plain substring search for ten digits in a row once everything
+    but digits is deleted, which IDs like ``B000001``, ``RESAM-2025-00042`` or ``2026-17`` never
+    have; when many lines do (IDs such as ``2026-0315-00042``), a few array operations over the
+    runs of digits then find the runs a separator joins into a number.
     """
     raw = lines.encode("ascii", "replace")
     digits = raw.translate(_ROLES, _NOT_DIGITS)
-    hits = _hits(digits, [_TEN_DIGITS], _FEW_LINES)
-    if hits is not None:
-        return _line_numbers(digits, hits)
-    marks = raw.translate(_ROLES)
-    return _line_numbers(marks, _hits(marks, _SHAPES) or [])
-
-
-def _hits(text: bytes, needles: list[bytes], limit: int | None = None) -> list[int] | None:
-    """Return an offset of each needle in each line of `text` that holds it, or None when there
-    are more than `limit`."""
-    found: list[int] = []
-    for needle in needles:
-        at = text.find(needle)
+    if digits.count(_TEN_DIGITS) <= _FEW_LINES:
+        found: list[int] = []
+        at = digits.find(_TEN_DIGITS)
         while at != -1:
             found.append(at)
-            if limit is not None and len(found) > limit:
-                return None
-            next_line = text.find(b"\n", at)  # one offset a line is enough
-            at = text.find(needle, next_line) if next_line != -1 else -1
-    return found
+            next_line = digits.find(b"\n", at)  # one offset a line is enough
+            at = digits.find(_TEN_DIGITS, next_line) if next_line != -1 else -1
+        return _line_numbers(digits, np.array(found, dtype=np.intp))
+    marks = raw.translate(_ROLES)
+    return _line_numbers(marks, _number_starts(np.frombuffer(marks, dtype=np.uint8)))
 
 
-def _line_numbers(text: bytes, offsets: list[int]) -> npt.NDArray[np.intp]:
-    if not offsets:
+def _number_starts(marks: npt.NDArray[np.uint8]) -> npt.NDArray[np.intp]:
+    """Return where a run of digits starts that may begin a number, in `marks` (after `_ROLES`).
+
+    After `_ROLES` a number is a run of six digits or more (ten or more when there is no
+    separator, or only non-ASCII ones, which read as digits), then one to three spaces and dashes,
+    then a run of four or more; or, for a non-ASCII dash between two spaces (``870412 – 9827``),
+    the same with a run of one digit and a space on either side of it in between.
+    """
+    digit = np.concatenate(([False], marks == _DIGIT, [False]))
+    edges = np.flatnonzero(digit[1:] != digit[:-1])
+    starts, ends = edges[0::2], edges[1::2]  # each run of digits is marks[start:end]
+    lengths = ends - starts
+    # Only runs of six digits or more can begin a number: look at them and the two runs after.
+    six = np.flatnonzero(lengths[:-1] >= 6)
+    last = len(marks) - 1
+    separator = (marks == _SPACE_ROLE) | (marks == _DASH_ROLE)
+    gap = starts[six + 1] - ends[six]
+    joined = (lengths[six + 1] >= 4) & (gap <= 3)
+    for offset in range(3):  # every character between the two runs is a space or a dash
+        joined &= (gap <= offset) | separator[np.minimum(ends[six] + offset, last)]
+    three = six[six + 2 < len(starts)]
+    spaced = (
+        (lengths[three + 1] == 1)
+        & (lengths[three + 2] >= 4)
+        & (starts[three + 1] - ends[three] == 1)
+        & (starts[three + 2] - ends[three + 1] == 1)
+        & (marks[ends[three]] == _SPACE_ROLE)
+        & (marks[ends[three + 1]] == _SPACE_ROLE)
+    )
+    return np.concatenate((starts[lengths >= 10], starts[six[joined]], starts[three[spaced]]))
+
+
+def _line_numbers(text: bytes, offsets: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    if not offsets.size:
         return np.zeros(0, dtype=np.intp)
     newlines = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == ord("\n"))
     return np.unique(np.searchsorted(newlines, offsets))

@@ -97,6 +97,9 @@ def parse_participant_id(value: Any) -> str | None:
         raise IdentityNumberError(_ID_FIX) from None  # the fix for an ID: what to write instead
 
 
+_HASH_AFTER_NEWLINE = re.compile(r"\n#")
+
+
 def parse_text_cells(values: list[Any], parse: Callable[[Any], Any]) -> TextCells:
     """Return what `parse` gives for each value, or the CellValueError it raises, and which
     texts are longer than `LONG_TEXT_LIMIT`.
@@ -134,9 +137,6 @@ def parse_text_cells(values: list[Any], parse: Callable[[Any], Any]) -> TextCell
         p for p in np.flatnonzero(lengths > LONG_TEXT_LIMIT).tolist() if type(results[p]) is str
     ]
     return TextCells(results, long)
-
-
-_HASH_AFTER_NEWLINE = re.compile(r"\n#")
 
 
 def parse_participant_ids(values: list[Any]) -> list[Any]:

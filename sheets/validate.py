@@ -84,17 +84,20 @@ def load_dataset(
         date_columns=date_columns,
         loaded_at=loaded_at,
         url=url,
-        header_rows={
-            tab.title: tab.header.index + 1
-            for tab in parsed
-            if tab.usable
-            and tab.title
-            and tab.header
-            and tab.header.index != tab.header.first_filled
-        },
+        header_rows=_header_rows(parsed),
         insatser_left_out=_insatser_left_out(insatser_tab, taken),
         personal_tab=personal_tab.title,
     )
+
+
+def _header_rows(tabs: Sequence[ParsedTab]) -> dict[str, int]:
+    """Return tab title → 1-based header row, for the tabs read whose headers are not on their
+    first non-empty row."""
+    return {
+        tab.title: tab.header.index + 1
+        for tab in tabs
+        if tab.usable and tab.title and tab.header and tab.header.index != tab.header.first_filled
+    }
 
 
 def _insatser_left_out(tab: ParsedTab, taken: dict[str, int]) -> tuple[LeftOutInsats, ...]:
@@ -111,12 +114,13 @@ def _insatser_left_out(tab: ParsedTab, taken: dict[str, int]) -> tuple[LeftOutIn
         code = codes.value(position)
         if code is not None and len(code) > LONG_TEXT_LIMIT:
             code = None  # a paste gone wrong is no code to show
-        key = normalize_key(code) if code is not None else None
-        if key is not None and key in seen:
-            continue  # a repeated code: one entry, at its first row
-        if key is not None:
+        rows = 0  # no participant row can name an unusable code
+        if code is not None:
+            key = normalize_key(code)
+            if key in seen:
+                continue  # a repeated code: one entry, at its first row
             seen.add(key)
-        rows = taken.get(key, 0) if key is not None else 0
+            rows = taken.get(key, 0)
         left_out.append(LeftOutInsats(code, tab.cell("kod", position), rows))
     return tuple(left_out)
 

@@ -125,13 +125,30 @@ texts = st.text(alphabet="RESAMB-+ \u2013\u2212\u00a0\n#0123456789٠١٢٣٤٥٦
 spelled = st.builds(lambda pre, n, post: pre + n + post, texts, st.sampled_from(SPELLINGS), texts)
 
 
-@given(st.lists(st.one_of(texts, spelled, st.sampled_from(NOT_NUMBERS)), max_size=30))
-def test_the_column_search_finds_every_line_that_holds_a_number(column: list[str]) -> None:
-    lines = "\n".join(text.replace("\n", " ") for text in column)
+# IDs with ten digits or more, which make the search look closer at every line.
+MANY_DIGITS = [f"2026-0315-{n:05d}" for n in range(40)]
+
+
+@given(
+    st.lists(st.one_of(texts, spelled, st.sampled_from(NOT_NUMBERS)), max_size=30),
+    st.sampled_from([[], MANY_DIGITS]),
+)
+def test_the_column_search_finds_every_line_that_holds_a_number(
+    column: list[str], padding: list[str]
+) -> None:
+    lines = "\n".join(text.replace("\n", " ") for text in [*padding, *column])
     found = set(candidate_lines(lines).tolist())
     for number, text in enumerate(lines.split("\n")):
         if contains_identity_number(text):
             assert number in found
+    if padding:
+        assert not found & set(range(len(padding)))  # the closer look passes these IDs
+
+
+def test_the_closer_look_finds_every_spelling_among_ids_with_many_digits() -> None:
+    column = [*MANY_DIGITS, *(f"Eva {spelling}" for spelling in SPELLINGS), *MANY_DIGITS]
+    found = candidate_lines("\n".join(column)).tolist()
+    assert found == list(range(len(MANY_DIGITS), len(MANY_DIGITS) + len(SPELLINGS)))
 
 
 @given(
