@@ -7,8 +7,10 @@ and prints what the pure commands return.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.access import access_mode, access_warning
 from bot.config import Settings
 from bot.logs import configure_logging
 from bot.source import open_backend, open_cache
@@ -28,7 +31,9 @@ from sheets.dataset import Dataset
 from sheets.demo import write_demo_workbook
 from sheets.errors import SheetsError
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_SHEET = 0, 1, 2, 3
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_SHEET, EXIT_OUTPUT = 0, 1, 2, 3, 4
+#: Stopped with Ctrl-C: 128 + SIGINT, as a shell reports it.
+EXIT_INTERRUPTED = 130
 
 
 def _as_of(text: str) -> date:
@@ -101,7 +106,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 ok, 1 data errors, 2 usage, 3 sheet)."""
+    """Run the command line; return the exit status: 0 ok, 1 the sheet has errors (``check``),
+    2 a bad argument or setting, 3 the sheet cannot be read, 4 the output or a file cannot be
+    written, 130 stopped with Ctrl-C.
+
+    Nothing a user can cause ends in a traceback: a closed output (``finsam-bot check | head``)
+    or Ctrl-C ends with one line on stderr and its exit status.
+    """
+    try:
+        status = _run(argv)
+        sys.stdout.flush()  # here, not at exit: a closed pipe shows now, where it is caught
+        return status
+    except BrokenPipeError:
+        # Nothing more can be written to stdout, not even by Python's flush at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _say("finsam-bot: the output was closed before all of it was written")
+        return EXIT_OUTPUT
+    except KeyboardInterrupt:
+        _say("finsam-bot: stopped")
+        return EXIT_INTERRUPTED
+
+
+def _say(line: str) -> None:
+    """Print `line` on stderr, unless stderr is closed too."""
+    with contextlib.suppress(OSError):
+        print(line, file=sys.stderr, flush=True)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    """Run the command line (see `main`); return the exit status."""
     args = build_parser().parse_args(argv)
     configure_logging(logging.WARNING)
     try:
@@ -110,6 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for item in error.errors():
             field = ".".join(str(part) for part in item["loc"]).upper()
             print(f"finsam-bot: setting {field}: {item['msg']}", file=sys.stderr)
+        return EXIT_USAGE
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"finsam-bot: the settings file .env cannot be read: {error}", file=sys.stderr)
         return EXIT_USAGE
     language = Language(settings.language)
 
@@ -124,16 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _weekly(settings, args.as_of, args.dry_run, language)
 
     if args.command == "demo-data":
-        anchor = args.as_of or settings.today()
-        args.path.parent.mkdir(parents=True, exist_ok=True)
-        write_demo_workbook(args.path, anchor, args.seed)
-        print(
-            language(
-                f"Demoarbetsbok skriven till {args.path} (kring {anchor}).",
-                f"Demo workbook written to {args.path} (around {anchor}).",
-            )
-        )
-        return EXIT_OK
+        return _demo_data(args.path, args.as_of or settings.today(), args.seed, language)
 
     as_of: date = args.as_of or settings.today()
     try:
@@ -150,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "figures":
         return _figures(data, as_of, args.project, args.json, language)
     if args.command == "check":
-        return _check(data, as_of, language)
+        return _check(data, as_of, language, settings.open_access)
     return _chat(cache.get, Context(as_of, language, settings.small_count_min, user_id=args.user))
 
 
@@ -211,6 +238,38 @@ def _weekly(settings: Settings, as_of: date | None, dry_run: bool, language: Lan
     return EXIT_PROBLEMS if result.outcome == "failed" else EXIT_OK
 
 
+def _demo_data(path: Path, anchor: date, seed: int, language: Language) -> int:
+    if path.suffix.lower() != ".xlsx":
+        print(
+            language(
+                f"finsam-bot: {path} ska sluta på .xlsx (en Excel-arbetsbok)",
+                f"finsam-bot: {path} should end in .xlsx (an Excel workbook)",
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_demo_workbook(path, anchor, seed)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        print(
+            language(
+                f"finsam-bot: kan inte skriva {path}: {reason}",
+                f"finsam-bot: cannot write {path}: {reason}",
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_OUTPUT
+    print(
+        language(
+            f"Demoarbetsbok skriven till {path} (kring {anchor}).",
+            f"Demo workbook written to {path} (around {anchor}).",
+        )
+    )
+    return EXIT_OK
+
+
 def _figures(
     data: Dataset, as_of: date, project: str | None, as_json: bool, language: Language
 ) -> int:
@@ -238,7 +297,7 @@ def _figures(
     return EXIT_OK
 
 
-def _check(data: Dataset, as_of: date, language: Language) -> int:
+def _check(data: Dataset, as_of: date, language: Language, open_access: bool) -> int:
     context = Context(as_of, language)
     problems = sorted_problems(data, context)
     for problem in problems:
@@ -251,10 +310,24 @@ def _check(data: Dataset, as_of: date, language: Language) -> int:
             f"{problem.tab}!{problem.cell or '-'}\t{kind}\t{problem.message(language.code)}\t{problem.fix(language.code)}"
         )
     errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    # Who may ask is no cell's problem, but the operator must hear when the bot is open to
+    # everyone, or closed to everyone for want of a Personal tab.
+    access = access_warning(access_mode(data, open_access))
+    if access is not None:
+        message, fix = access
+        tab = data.personal_tab or "Personal"
+        kind = language("varning", "warning")
+        print(f"{tab}!-\t{kind}\t{message(language.code)}\t{fix(language.code)}")
+        warnings += 1
+    left_out = data.rows_left_out
     print(
         language(
-            f"{errors} fel, {len(problems) - errors} varningar, {data.rows_left_out} rader räknas inte.",
-            f"{errors} errors, {len(problems) - errors} warnings, {data.rows_left_out} rows left out.",
+            f"{errors} fel, {warnings} {'varning' if warnings == 1 else 'varningar'}, "
+            f"{left_out} {'rad räknas' if left_out == 1 else 'rader räknas'} inte.",
+            f"{errors} {'error' if errors == 1 else 'errors'}, "
+            f"{warnings} {'warning' if warnings == 1 else 'warnings'}, "
+            f"{left_out} {'row' if left_out == 1 else 'rows'} left out.",
         ),
         file=sys.stderr,
     )

@@ -54,5 +54,5 @@ def open_cache(settings: Settings) -> DatasetCache:
         open_backend(settings),
         settings.cache_ttl_seconds,
         now=settings.now,
-        prepare=lambda data: prepare(data, settings.today(), language),
+        prepare=lambda data: prepare(data, settings.today(), language, settings.small_count_min),
     )

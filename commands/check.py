@@ -90,10 +90,13 @@ def check(data: Dataset, context: Context) -> Reply:
             footnotes(data, context, rows_left_out=False),
         )
     summary = t(
-        f"{errors} fel och {warnings} varningar. Rader med fel räknas inte i siffrorna "
-        f"({data.rows_left_out} rader just nu); varningar räknas men bör kontrolleras.",
-        f"{errors} errors and {warnings} warnings. Rows with errors are left out of the figures "
-        f"({data.rows_left_out} rows now); warnings count but should be checked.",
+        f"{errors} fel och {t.count(warnings, 'varning', 'varningar')}. Rader med fel räknas inte "
+        f"i siffrorna ({t.count(data.rows_left_out, 'rad', 'rader')} just nu); varningar räknas "
+        "men bör kontrolleras.",
+        f"{t.count(errors, 'error', 'errors')} and {t.count(warnings, 'warning', 'warnings')}. "
+        "Rows with errors are left out of the figures "
+        f"({t.count(data.rows_left_out, 'row', 'rows')} now); warnings count but should be "
+        "checked.",
     )
     if data.url:
         summary += t(f" Arket: {data.url}", f" The sheet: {data.url}")

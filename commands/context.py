@@ -28,12 +28,15 @@ class Context:
         language: the language of the reply.
         small_count_min: counts from 1 to this − 1 are hidden in breakdowns; 0 turns it off.
         user_id: the asker's Slack user ID (``U…``), for ``mig``/``me``; None on the command line.
+        role: the asker's role from the Personal tab (``samordnare``, ``handläggare``,
+            ``läsare``); None when no Personal restrictions apply (the command line, open access).
     """
 
     as_of: date
     language: Language = field(default_factory=Language)
     small_count_min: int = 5
     user_id: str | None = None
+    role: str | None = None
 
 
 def footnotes(data: Dataset, context: Context, *, rows_left_out: bool = True) -> tuple[str, ...]:

@@ -92,7 +92,8 @@ _ROLE_SPELLINGS = _spellings(
     {
         "samordnare": ("coordinator", "förbundssamordnare"),
         "handläggare": ("caseworker",),
-        "läsare": ("reader",),
+        # The board (styrelse) sees what a reader sees: aggregates only.
+        "läsare": ("reader", "styrelse", "board"),
     }
 )
 
@@ -140,7 +141,7 @@ parse_support = _category(
 parse_role = _category(
     _ROLE_SPELLINGS,
     Text(
-        sv="Skriv samordnare, handläggare eller läsare.",
-        en="Write samordnare, handläggare or läsare.",
+        sv="Skriv samordnare, handläggare eller läsare (styrelse går också).",
+        en="Write samordnare, handläggare or läsare (styrelse works too).",
     ),
 )

@@ -99,8 +99,7 @@ def test_the_bots_cache_prepares_each_read_for_todays_questions(demo_workbook: P
 
     for key in (
         ("figures", today),
-        ("group counts", "kommun", today),
-        ("group counts", "caseworker", today),
+        ("cube", today, settings.small_count_min),
         ("problem table", today, settings.language),
     ):
         data.memo(key, not_prepared)
