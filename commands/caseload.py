@@ -10,7 +10,7 @@ import difflib
 import re
 from collections.abc import Mapping
 
-from commands.context import CommandError, Context, echo, footnotes
+from commands.context import CommandError, Context, echo, footnotes, insatser_left_out
 from commands.cube import MAN_OR_OTHER, Breakdown, Cube, hidden_note, person_key, protected_cube
 from commands.figures import Counts, compute_figures, sum_counts
 from commands.language import Language
@@ -162,6 +162,7 @@ def _slice(data: Dataset, context: Context, title: str, breakdown: Breakdown, ke
             )
         )
     )
+    blocks.extend(insatser_left_out(data, context))
     return Reply(title, tuple(blocks), footnotes(data, context))
 
 
@@ -205,6 +206,7 @@ def caseload(data: Dataset, argument: str, context: Context) -> Reply:
         title = t("Deltagare i pågående insatser", "Participants in running projects")
         blocks: list[Block] = [summary(total, sum(places) if places else None, t)]
         blocks.extend(splits(cube, cube.gender.total_row, context))
+        blocks.extend(insatser_left_out(data, context))
         return Reply(title, tuple(blocks), footnotes(data, context))
 
     key = argument.casefold()

@@ -10,7 +10,6 @@ from commands.reply import Alert, Block, Paragraph, Reply, Table
 from sheets.dataset import Dataset
 from sheets.problems import Text
 from sheets.schemas import InsatsRow
-from sheets.spelling import closest
 from sheets.validate import suggest_code
 from sheets.values import normalize_key
 
@@ -53,8 +52,7 @@ def find_project(data: Dataset, figures: Figures, code: str, example: Text) -> P
     if project is not None:
         return project
     refuse_insats_with_errors(data, code)
-    codes_known = [p.insats.kod for p in figures.projects]
-    suggestion = closest(code, codes_known) or suggest_code(code, codes_known)
+    suggestion = suggest_code(code, [p.insats.kod for p in figures.projects])
     codes = ", ".join(p.insats.kod for p in figures.running) or "–"
     raise CommandError(
         Text(

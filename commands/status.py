@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commands.context import Context, footnotes
+from commands.context import Context, footnotes, insatser_left_out
 from commands.cube import Cube, goal_status_of, goal_word, hidden_note, protected_cube, share_text
 from commands.figures import (
     GOAL_AT_RISK,
@@ -63,7 +63,10 @@ def status(data: Dataset, context: Context) -> Reply:
     if not running:
         return Reply(
             title,
-            (Paragraph(t("Ingen insats pågår just nu.", "No insats is running right now.")),),
+            (
+                Paragraph(t("Ingen insats pågår just nu.", "No project is running right now.")),
+                *insatser_left_out(data, context),
+            ),
             footnotes(data, context),
         )
     header = (
@@ -119,6 +122,7 @@ def status(data: Dataset, context: Context) -> Reply:
         *capacity_alerts(running, t),
         *budget_alerts(running, t),
         *goal_alerts(figures, cube, t),
+        *insatser_left_out(data, context),
     ]
     note = hidden_note(blocks, context)
     if note is not None:

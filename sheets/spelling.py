@@ -38,6 +38,8 @@ def closest(word: str, candidates: Sequence[str]) -> str | None:
     scored = []
     for candidate in candidates:
         other = normalize_key(candidate)
+        if abs(len(other) - len(key)) > allowed:
+            continue  # too far apart already (and a pasted novel is not compared letter by letter)
         distance = edit_distance(key, other)
         if 0 < distance <= allowed:
             ratio = difflib.SequenceMatcher(None, key, other).ratio()

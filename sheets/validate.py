@@ -37,6 +37,7 @@ from sheets.schemas import (
     InsatsRow,
     PersonalRow,
 )
+from sheets.spelling import closest
 from sheets.values import LONG_TEXT_LIMIT, normalize_key, normalize_words
 
 # Ages at enrolment outside this range are unusual for Finsam and probably a typo (a warning).
@@ -144,7 +145,11 @@ def suggest_code(code: str, codes: Sequence[str]) -> str | None:
     """
     if len(code) > _QUOTE_LIMIT:
         return None
-    by_key = {normalize_key(c): c for c in codes if len(c) <= _QUOTE_LIMIT}
+    short = [c for c in codes if len(c) <= _QUOTE_LIMIT]
+    typo = closest(code, short)  # one letter off or two swapped: RSEAM is RESAM, not SESAM
+    if typo is not None:
+        return typo
+    by_key = {normalize_key(c): c for c in short}
     match = difflib.get_close_matches(normalize_key(code), list(by_key), n=1, cutoff=0.6)
     return by_key[match[0]] if match else None
 

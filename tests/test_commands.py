@@ -303,3 +303,27 @@ def test_english_replies_name_categories_in_english() -> None:
     tabs["Deltagare"] = [header, *rows]
     text = ask("caseload RESAM", tabs, language=Language("en")).as_text()
     assert "social assistance" in text and "försörjningsstöd" not in text
+
+
+def test_status_and_caseload_name_an_insats_left_out_and_its_participant_rows() -> None:
+    tabs = reasons_sheet(arbete=5)
+    tabs["Insatser"] = [*INSATSER, ["BROKEN", "Trasig", None, "15/13/2026"]]
+    tabs["Deltagare"] = [
+        *tabs["Deltagare"],
+        ["B1", "BROKEN", "K", None, "2026-02-01", None, None, None],
+        ["B2", "broken", "M", None, "2026-02-01", None, None, None],
+    ]
+    for question in ("läge", "deltagare", "deltagare fagersta"):
+        text = ask(question, tabs).as_text()
+        assert "BROKEN räknas inte, eftersom raden på fliken Insatser (A4) har fel." in text
+        assert "Inte heller 2 deltagarrader som hör till den räknas" in text, question
+    english = ask("status", tabs, language=Language("en")).as_text()
+    assert "Neither are the 2 participant rows that belong to it" in english
+
+
+def test_check_says_which_row_the_headers_were_read_from() -> None:
+    tabs = reasons_sheet(arbete=5)
+    tabs["Deltagare"] = [["Deltagare 2026"], *tabs["Deltagare"]]
+    text = ask("kontroll", tabs).as_text()
+    assert "Fliken Deltagare: rubrikerna lästes från rad 2" in text
+    assert "rubrikerna lästes" not in ask("kontroll").as_text()
