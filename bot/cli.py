@@ -22,7 +22,7 @@ from bot.access import access_mode, access_warning
 from bot.config import Settings
 from bot.logs import configure_logging
 from bot.source import open_backend, open_cache
-from commands.check import sorted_problems
+from commands.check import header_notes, sorted_problems
 from commands.context import CommandError, Context
 from commands.dispatch import answer
 from commands.figures import compute_figures, figures_json
@@ -390,6 +390,8 @@ def _check(data: Dataset, as_of: date, language: Language, open_access: bool) ->
         kind = language("varning", "warning")
         print(f"{tab}!-\t{kind}\t{message(language.code)}\t{fix(language.code)}")
         warnings += 1
+    for note in header_notes(data, language):
+        print(note, file=sys.stderr)
     left_out = data.rows_left_out
     print(
         language(

@@ -10,11 +10,11 @@ import difflib
 import re
 from collections.abc import Mapping
 
-from commands.context import CommandError, Context, echo, footnotes
+from commands.context import CommandError, Context, echo, footnotes, insatser_left_out
 from commands.cube import MAN_OR_OTHER, Breakdown, Cube, hidden_note, person_key, protected_cube
 from commands.figures import Counts, compute_figures, sum_counts
 from commands.language import Language
-from commands.project import refuse_insats_with_errors
+from commands.project import insats_title, refuse_insats_with_errors
 from commands.reply import Block, Paragraph, Reply, Table
 from sheets.categories import UNKNOWN
 from sheets.dataset import Dataset
@@ -22,6 +22,19 @@ from sheets.problems import Text
 from sheets.values import normalize_words
 
 _ME = ("mig", "me", "jag", "min", "my", "mine")
+#: The support categories by their English names, for English replies.
+SUPPORT_IN_ENGLISH = {
+    "sjukpenning": "sickness benefit",
+    "aktivitetsstöd": "activity support",
+    "aktivitetsersättning": "activity compensation",
+    "sjukersättning": "sickness compensation",
+    "a-kassa": "unemployment insurance",
+    "etableringsersättning": "establishment allowance",
+    "försörjningsstöd": "social assistance",
+    "lön": "salary",
+    "ingen": "none",
+    "annat": "other",
+}
 _SLACK_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|([UW][A-Z0-9]{6,})")
 
 #: Roles (the Personal tab's Roll) that may see another person's caseload.
@@ -51,6 +64,7 @@ def splits(cube: Cube, row: int, context: Context) -> list[Block]:
         MAN_OR_OTHER: t("Män och annat", "Men and other"),
     }
     unknown = {UNKNOWN: t("okänd", "unknown")}
+    supports = {**unknown, **({} if t.sv else SUPPORT_IN_ENGLISH)}
     reasons = (
         {}
         if t.sv
@@ -65,7 +79,7 @@ def splits(cube: Cube, row: int, context: Context) -> list[Block]:
     active: list[tuple[str, Breakdown, Mapping[str, str]]] = [
         (t("Kön (aktiva)", "Gender (active)"), cube.gender, gender_labels),
         (t("Ålder vid start", "Age at start"), cube.age_band, unknown),
-        (t("Försörjning vid start", "Support at start"), cube.support, unknown),
+        (t("Försörjning vid start", "Support at start"), cube.support, supports),
     ]
     if cube.gender.withheld(row):
         blocks.append(
@@ -148,6 +162,7 @@ def _slice(data: Dataset, context: Context, title: str, breakdown: Breakdown, ke
             )
         )
     )
+    blocks.extend(insatser_left_out(data, context))
     return Reply(title, tuple(blocks), footnotes(data, context))
 
 
@@ -191,6 +206,7 @@ def caseload(data: Dataset, argument: str, context: Context) -> Reply:
         title = t("Deltagare i pågående insatser", "Participants in running projects")
         blocks: list[Block] = [summary(total, sum(places) if places else None, t)]
         blocks.extend(splits(cube, cube.gender.total_row, context))
+        blocks.extend(insatser_left_out(data, context))
         return Reply(title, tuple(blocks), footnotes(data, context))
 
     key = argument.casefold()
@@ -221,7 +237,7 @@ def caseload(data: Dataset, argument: str, context: Context) -> Reply:
     project = figures.project(argument)
     if project is not None:
         row = figures.projects.index(project)
-        title = f"{project.insats.kod} – {project.insats.namn}"
+        title = insats_title(project.insats)
         blocks = [summary(project.counts, project.insats.platser, t), *splits(cube, row, context)]
         if not project.running:
             blocks.insert(

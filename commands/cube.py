@@ -271,6 +271,17 @@ def goal_status_of(goal: float | None, share: Share) -> str | None:
     return GOAL_ON_TRACK if share >= goal else GOAL_AT_RISK
 
 
+def goal_word(status: str | None, t: Language) -> str:
+    """Return a goal status in the reply's language."""
+    words = {
+        GOAL_ON_TRACK: t("på väg", "on track"),
+        GOAL_AT_RISK: t("risk", "at risk"),
+        GOAL_TOO_EARLY: t("för tidigt", "too early"),
+        HIDDEN: HIDDEN,
+    }
+    return words.get(status or "", "–")
+
+
 def share_text(share: Share, t: Language) -> str:
     """Return a published outcome share as shown: ``42,9 %``, ``–`` (too few exits) or ``..``."""
     if isinstance(share, str):

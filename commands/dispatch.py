@@ -15,13 +15,15 @@ from commands.context import CommandError, Context, echo
 from commands.cube import protected_cube
 from commands.figures import compute_figures
 from commands.language import Language
-from commands.parse import Request, parse_request
+from commands.parse import SUBCOMMANDS, Request, parse_request
 from commands.project import budget, project_card
 from commands.reply import Block, Paragraph, Reply, Table
 from commands.report import report_reply
 from commands.status import goals, status
 from commands.weekly import compose_weekly
 from sheets.dataset import Dataset
+from sheets.identity import contains_identity_number
+from sheets.spelling import closest
 
 #: Subcommand → (usage in Swedish, usage in English, what it answers in Swedish, in English).
 HELP: dict[str, tuple[str, str, str, str]] = {
@@ -160,9 +162,21 @@ def answer_request(data: Dataset, request: Request, context: Context) -> Reply:
     except CommandError as error:
         return error_reply(error, context)
     word = echo(request.words[0]) if request.words else ""
-    return help_reply(
-        context,
-        t(f"Jag förstod inte '{word}'.", f"I did not understand '{word}'.") if word else None,
+    note = t(f"Jag förstod inte '{word}'.", f"I did not understand '{word}'.") if word else None
+    guess = _did_you_mean(data, request)
+    if note and guess:
+        note += t(f" Menade du {guess}?", f" Did you mean {guess}?")
+    return help_reply(context, note)
+
+
+def _did_you_mean(data: Dataset, request: Request) -> str | None:
+    """Return what a lone unknown word was probably meant to be: a subcommand or an insats code
+    (``RSEAM`` → ``RESAM``), or None."""
+    if len(request.words) != 1 or contains_identity_number(request.words[0]):
+        return None
+    word = request.words[0]
+    return closest(word, [w for words in SUBCOMMANDS.values() for w in words if len(w) > 2]) or (
+        closest(word, [insats.kod for insats in data.insatser])
     )
 
 

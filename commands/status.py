@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-from commands.context import Context, footnotes
-from commands.cube import Cube, goal_status_of, hidden_note, protected_cube, share_text
-from commands.disclosure import HIDDEN
+from commands.context import Context, footnotes, insatser_left_out
+from commands.cube import Cube, goal_status_of, goal_word, hidden_note, protected_cube, share_text
 from commands.figures import (
     GOAL_AT_RISK,
-    GOAL_ON_TRACK,
-    GOAL_TOO_EARLY,
     Figures,
     ProjectFigures,
     compute_figures,
     sum_counts,
 )
 from commands.language import Language
+from commands.project import budget_alerts
 from commands.reply import Alert, Block, Paragraph, Reply, Table
 from sheets.dataset import Dataset
-
-
-def goal_word(status: str | None, t: Language) -> str:
-    """Return a goal status in the reply's language."""
-    words = {
-        GOAL_ON_TRACK: t("på väg", "on track"),
-        GOAL_AT_RISK: t("risk", "at risk"),
-        GOAL_TOO_EARLY: t("för tidigt", "too early"),
-        HIDDEN: HIDDEN,
-    }
-    return words.get(status or "", "–")
 
 
 def capacity_alerts(projects: tuple[ProjectFigures, ...], t: Language) -> list[Alert]:
@@ -76,7 +63,10 @@ def status(data: Dataset, context: Context) -> Reply:
     if not running:
         return Reply(
             title,
-            (Paragraph(t("Ingen insats pågår just nu.", "No insats is running right now.")),),
+            (
+                Paragraph(t("Ingen insats pågår just nu.", "No project is running right now.")),
+                *insatser_left_out(data, context),
+            ),
             footnotes(data, context),
         )
     header = (
@@ -121,14 +111,18 @@ def status(data: Dataset, context: Context) -> Reply:
         )
     )
     summary = t(
-        f"{len(running)} insatser pågår med {total.active} aktiva deltagare.",
-        f"{len(running)} projects are running with {total.active} active participants.",
+        f"{t.count(len(running), 'insats', 'insatser')} pågår med "
+        f"{t.count(total.active, 'aktiv deltagare', 'aktiva deltagare')}.",
+        f"{t.count(len(running), 'project is', 'projects are')} running with "
+        f"{t.count(total.active, 'active participant', 'active participants')}.",
     )
     blocks: list[Block] = [
         Paragraph(summary),
         Table(tuple(header), tuple(rows)),
         *capacity_alerts(running, t),
+        *budget_alerts(running, t),
         *goal_alerts(figures, cube, t),
+        *insatser_left_out(data, context),
     ]
     note = hidden_note(blocks, context)
     if note is not None:

@@ -132,8 +132,8 @@ def _alerts(data: Dataset, figures: Figures, reasons: ExitReasons, context: Cont
         alerts.append(
             Alert(
                 t(
-                    f"Arket har {errors} fel och {len(problems) - errors} varningar. Skriv /finsam kontroll för att se dem.{link}",
-                    f"The sheet has {errors} errors and {len(problems) - errors} warnings. Type /finsam check to see them.{link}",
+                    f"Arket har {errors} fel och {t.count(len(problems) - errors, 'varning', 'varningar')}. Skriv /finsam kontroll för att se dem.{link}",
+                    f"The sheet has {t.count(errors, 'error', 'errors')} and {t.count(len(problems) - errors, 'warning', 'warnings')}. Type /finsam check to see them.{link}",
                 )
             )
         )
@@ -163,10 +163,12 @@ def compose_weekly(data: Dataset, context: Context, *, late: bool = False) -> We
     # say where named people went. This year's share comes from the protected table.
     share = reasons.share(reasons.cells.total_row)
     headline = t(
-        f"{total.active} aktiva deltagare i {t.count(len(running), 'insats', 'insatser')}. "
+        f"{t.count(total.active, 'aktiv deltagare', 'aktiva deltagare')} i "
+        f"{t.count(len(running), 'insats', 'insatser')}. "
         f"Förra veckan ({last_week}): {total.new_last_week} nya och "
         f"{total.exited_last_week} avslutade.",
-        f"{total.active} active participants in {t.count(len(running), 'project', 'projects')}. "
+        f"{t.count(total.active, 'active participant', 'active participants')} in "
+        f"{t.count(len(running), 'project', 'projects')}. "
         f"Last week ({last_week}): {total.new_last_week} new and {total.exited_last_week} exited.",
     )
     if isinstance(share, float):

@@ -20,6 +20,7 @@ cannot narrow each other (see commands/cube.py).
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -304,7 +305,8 @@ def generated_sheets(draw: st.DrawFn) -> dict[str, list[list[Any]]]:
 
 
 @settings(
-    max_examples=40,
+    # `make fuzz` audits 1 000 generated sheets; `make test` a sample.
+    max_examples=1000 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 40,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(generated_sheets(), st.sampled_from([THRESHOLD, 3]))
