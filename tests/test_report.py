@@ -45,6 +45,7 @@ DELTAGARE_HEADER = [
 
 def hand_sheet() -> dict[str, list[list[Any]]]:
     insatser: list[list[Any]] = [
+        ["Insatser 2026"],  # a title row above the headers
         [
             "Kod",
             "Namn",
@@ -55,7 +56,7 @@ def hand_sheet() -> dict[str, list[list[Any]]]:
             "Mål arbete/studier (%)",
             "Budget (kr)",
         ],
-        ["ALFA", "Alfa", "Fagersta kommun", "2024-01-01", None, 40, "50 %", "365 000"],
+        ["ALFA", "Alfa", "Fagersta kommun", "2024-01-01", None, "40 st", "50 %", "365 000"],
         # Starts inside the period: runs 1 May – 31 Dec 2026, 245 days.
         ["BETA", "Beta", None, "1/5/2026", "31/12/2026", 100, 60, "245 000 kr"],
         # Ends inside the period, on 15 April.
