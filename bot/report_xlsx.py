@@ -656,7 +656,7 @@ class _Writer:
                     "överlappar deltagarna under perioden och skulle kunna räknas fram ur skillnaden "
                     "(de finns exakt i finsam-bot report --json, för den som driver boten). Perioden "
                     "och året före är skyddade var för sig: att jämföra två rapporter, eller en "
-                    "rapport med botens svar en annan dag, är inte skyddat mot.",
+                    "rapport med botens svar i Slack, är inte skyddat mot.",
                     f"Counts from 1 to {report.threshold - 1} in the splits show as .., and so do "
                     "counts that would give them away, so that no participant can be singled out. "
                     "Each split divides a project's participants (or exits) by one attribute only. "
@@ -664,8 +664,8 @@ class _Writer:
                     "file: they overlap the served participants and could be worked out from the "
                     "difference (they are exact in finsam-bot report --json, for whoever runs the "
                     "bot). The period and the year before are protected each on its own: comparing "
-                    "two reports, or a report with the bot's answers on another day, is not "
-                    "protected against.",
+                    "two reports, or a report with the bot's answers in Slack, is not protected "
+                    "against.",
                 )
                 if report.threshold > 1
                 else t(
@@ -699,7 +699,10 @@ class _Writer:
         for offset, (label, text) in enumerate(definitions):
             sheet.cell(row=start + 1 + offset, column=1, value=label).alignment = _WRAP
             sheet.cell(row=start + 1 + offset, column=2, value=text).alignment = _WRAP
-        sheet.column_dimensions["A"].width = 34
+            # Not every program sizes wrapped rows when it opens the file: about 110 characters
+            # fit a line of column B, 15 points a line.
+            sheet.row_dimensions[start + 1 + offset].height = 15 * (len(text) // 110 + 1)
+        sheet.column_dimensions["A"].width = 44
         sheet.column_dimensions["B"].width = 100
         sheet.freeze_panes = sheet.cell(row=start + 1, column=1)
 
@@ -759,9 +762,9 @@ class _Writer:
             return t("Alla tal visas exakt.", "Every count is shown exactly.")
         return t(
             f".. döljer ett tal under {threshold}, eller ett tal som skulle avslöja ett sådant. "
-            f"{self.too_few}: färre än {threshold} att fördela.",
+            f'"{self.too_few}": färre än {threshold} att fördela.',
             f".. hides a count under {threshold}, or a count that would give one away. "
-            f"{self.too_few}: fewer than {threshold} to split.",
+            f'"{self.too_few}": fewer than {threshold} to split.',
         )
 
     @property
