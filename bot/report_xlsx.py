@@ -656,7 +656,9 @@ class _Writer:
                     "överlappar deltagarna under perioden och skulle kunna räknas fram ur skillnaden "
                     "(de finns exakt i finsam-bot report --json, för den som driver boten). Perioden "
                     "och året före är skyddade var för sig: att jämföra två rapporter, eller en "
-                    "rapport med botens svar i Slack, är inte skyddat mot.",
+                    "rapports deltagare under perioden med botens svar om aktiva en dag, är inte "
+                    "skyddat mot. En rapport för året hittills visar avslutsorsakerna exakt så som "
+                    "botens svar samma dag visar dem.",
                     f"Counts from 1 to {report.threshold - 1} in the splits show as .., and so do "
                     "counts that would give them away, so that no participant can be singled out. "
                     "Each split divides a project's participants (or exits) by one attribute only. "
@@ -664,8 +666,9 @@ class _Writer:
                     "file: they overlap the served participants and could be worked out from the "
                     "difference (they are exact in finsam-bot report --json, for whoever runs the "
                     "bot). The period and the year before are protected each on its own: comparing "
-                    "two reports, or a report with the bot's answers in Slack, is not protected "
-                    "against.",
+                    "two reports, or a report's participants served in a period with the bot's "
+                    "answers on those active on a day, is not protected against. A report of the "
+                    "year to date shows exit reasons exactly as the bot's answers that day do.",
                 )
                 if report.threshold > 1
                 else t(

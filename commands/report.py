@@ -32,9 +32,16 @@ import numpy as np
 import numpy.typing as npt
 
 from commands.context import CommandError, Context, echo, footnotes
-from commands.cube import REASON_GROUPS, Breakdown, ExitReasons, category_table, gender_table
+from commands.cube import (
+    REASON_GROUPS,
+    Breakdown,
+    ExitReasons,
+    category_table,
+    gender_table,
+    protected_cube,
+)
 from commands.cube import share_text as shown_share
-from commands.disclosure import protect, protect_grouped
+from commands.disclosure import GroupedProtection, Protection, protect, protect_grouped
 from commands.figures import (
     GOAL_AT_RISK,
     GOAL_ON_TRACK,
@@ -475,7 +482,14 @@ def _build(data: Dataset, period: Period, as_of: date, threshold: int) -> Report
                 cost=(*cost_rows, round(sum(known), 2) if data.costs is not None else None),
                 target=(*target_rows, _sum(target_rows)),
                 budget=(*budget_rows, _sum(budget_rows)),
-                protected=_protect(flows["served"], exits, keys["kommun"], kommun_shown, threshold),
+                protected=_protect(
+                    flows["served"],
+                    exits,
+                    keys["kommun"],
+                    kommun_shown,
+                    threshold,
+                    _same_exits_as_answers(data, window, as_of, threshold, rows),
+                ),
             )
         )
     return Report(
@@ -588,12 +602,48 @@ def _budget(insats: InsatsRow, first: date, last: date, year: int) -> float | No
     return round(insats.budget * _running_days(insats, first, last) / days_in_year, 2)
 
 
+def _same_exits_as_answers(
+    data: Dataset, window: _Window, as_of: date, threshold: int, rows: IntArray
+) -> GroupedProtection | None:
+    """Return the exit-reason protection the bot's answers use, when this period's exits are the
+    very exits those answers split (1 January of the as-of year to the as-of date), else None.
+
+    The same table protected twice, with different cells hidden, would give away in one what the
+    other hides. So the report then shows the answers' protected table: the insatser's rows as
+    the cube hides them, and a total row over the report's insatser whose cells are shown only
+    where the cube's answers already give them (its total over the running insatser plus the
+    shown rows of the others), so that the report says nothing the answers do not.
+    """
+    if window.first != date(as_of.year, 1, 1) or window.through != as_of:
+        return None
+    reasons = protected_cube(data, as_of, threshold).exit_reason
+    cells, groups = reasons.cells.protection, reasons.groups
+    running = np.array([p.running for p in compute_figures(data, as_of).projects], dtype=bool)
+    others = np.flatnonzero(~running)
+
+    def with_total(protection: Protection) -> Protection:
+        values = protection.values[:-1]
+        derivable = ~protection.hidden[-1] & ~protection.hidden[others].any(axis=0)
+        total_values = values[rows].sum(axis=0, keepdims=True)
+        hidden = np.vstack([protection.hidden[rows], ~derivable[None, :]])
+        withheld = np.append(protection.withheld[rows], protection.withheld[-1])
+        return Protection(np.vstack([values[rows], total_values]), hidden, withheld)
+
+    return GroupedProtection(reasons_groups(), with_total(groups), with_total(cells))
+
+
+def reasons_groups() -> tuple[tuple[int, ...], ...]:
+    """Return the exit reasons' groups as column indices: to work or studies, and the rest."""
+    return tuple(tuple(EXIT_REASONS.index(r) for r in group) for group in REASON_GROUPS)
+
+
 def _protect(
     served: Flow,
     exits: IntArray,
     kommuner: tuple[str, ...],
     kommun_shown: tuple[bool, ...],
     threshold: int,
+    answers: GroupedProtection | None = None,
 ) -> Protected:
     """Return the published splits of one period, each protected as a table on its own: served
     by gender, age band, support and kommun, and exits by reason (grouped for the outcome)."""
@@ -610,8 +660,7 @@ def _protect(
             shown or (True,) * len(keys),
         )
 
-    groups = tuple(tuple(EXIT_REASONS.index(r) for r in group) for group in REASON_GROUPS)
-    grouped = protect_grouped(exits[body], everyone, threshold, groups)
+    grouped = answers or protect_grouped(exits[body], everyone, threshold, reasons_groups())
     return Protected(
         gender=gender_table(served.by["gender"][body], everyone, threshold),
         age_band=table(AGE_BANDS, served.by["age_band"]),

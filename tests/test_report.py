@@ -389,3 +389,25 @@ def test_a_mistake_in_slack_gets_a_friendly_reply(data: Dataset) -> None:
     assert reply.is_help and "2026-T2" in reply.as_text()
     reply = answer(data, "rapport 2026-Q2 DELTA", Context(AS_OF))
     assert reply.is_help and "DELTA pågick inte" in reply.as_text()
+
+
+def test_a_year_to_date_report_hides_exit_reasons_exactly_as_the_answers_do() -> None:
+    """The report of the running year splits the very exits the answers split: it shows the
+    answers' protected table, never a second protection of it that would give the first away."""
+    from commands.cube import protected_cube
+    from commands.report import build_report, parse_period
+    from sheets.backends.workbook import WorkbookBackend
+    from sheets.demo import BUNDLED_ANCHOR, BUNDLED_PATH
+
+    data = load_dataset(WorkbookBackend(BUNDLED_PATH).read_tabs())
+    cube = protected_cube(data, BUNDLED_ANCHOR, 5).exit_reason
+    report = build_report(data, parse_period(str(BUNDLED_ANCHOR.year)), BUNDLED_ANCHOR, 5)
+    shown = report.current.protected.exits
+    codes = [insats.kod for insats in data.insatser]
+    assert cube.cells.protection.hidden.any(), "the demo hides exit reasons"
+    for row, insats in enumerate(report.insatser):
+        answers_row = codes.index(insats.kod)
+        assert shown.cells.row(row) == cube.cells.row(answers_row), insats.kod
+        assert shown.share(row) == cube.share(answers_row), insats.kod
+    earlier = report.previous.protected.exits  # another year: protected on its own
+    assert earlier.cells.protection.values.shape[0] == len(report.insatser) + 1
