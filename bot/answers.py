@@ -27,7 +27,7 @@ from sheets.errors import SheetsError, SheetUnavailable
 log = logging.getLogger(__name__)
 
 #: Subcommands whose answer is only ever shown to the asker, even with ``dela``: the weekly post's
-#: preview is a preview (SPEC §5), not the post.
+#: preview is a preview, not the post.
 PRIVATE_SUBCOMMANDS = frozenset({"vecka"})
 
 

@@ -1,4 +1,4 @@
-"""All settings in one place (SPEC §8), read from the environment or a ``.env`` file."""
+"""All settings in one place (README, Settings), read from the environment or a ``.env`` file."""
 
 from __future__ import annotations
 

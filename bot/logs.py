@@ -152,7 +152,7 @@ def describe_exception(error: BaseException) -> str:
     """Return an exception as one log line: its type and where it was raised, never its message.
 
     The message of an exception raised on sheet data may quote a cell (a pandas KeyError, a
-    ValueError from a parser), and logs must carry no cell values (SPEC §7). The place is the
+    ValueError from a parser), and logs must carry no cell values (README, Privacy). The place is the
     innermost frame of this project's code, and the innermost frame overall when that differs.
     """
     frames = traceback.extract_tb(error.__traceback__)

@@ -107,7 +107,7 @@ class ExitReasons:
         return int(self.groups.values[row, 0])
 
     def share(self, row: int) -> float | str | None:
-        """Return the outcome share of row `row` in % (SPEC §3), None below 5 exits, or ``..``
+        """Return the outcome share of row `row` in % (docs/figures.md), None below 5 exits, or ``..``
         when the count it rests on is hidden."""
         exits = int(self.groups.values[row].sum())
         if exits < MIN_EXITS_FOR_SHARE:
@@ -260,7 +260,7 @@ Share = float | str | None
 
 
 def goal_status_of(goal: float | None, share: Share) -> str | None:
-    """Return the goal status (SPEC §3) as the published share allows: `på väg`, `risk`,
+    """Return the goal status (docs/figures.md) as the published share allows: `på väg`, `risk`,
     `för tidigt` below 5 exits, ``..`` when the share is hidden, None without a goal."""
     if goal is None:
         return None

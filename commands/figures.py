@@ -1,4 +1,4 @@
-"""The figures of SPEC §3 for every insats and in total (pure: pandas and numpy, no I/O).
+"""The figures of docs/figures.md for every insats and in total (pure: pandas and numpy, no I/O).
 
 Counts are computed for all insatser at once: each condition is a boolean mask over the
 participants, and ``np.bincount`` on the insats index sums it per insats. Breakdowns use the same
@@ -112,7 +112,7 @@ def outcome_share(outcomes: int, exits: int) -> float | None:
 
 
 def goal_status(goal: float | None, counts: Counts) -> str | None:
-    """Return the goal status of SPEC §3 for an outcome goal in % and the year's counts."""
+    """Return the goal status (docs/figures.md) for an outcome goal in % and the year's counts."""
     if goal is None:
         return None
     share = counts.outcome_share_ytd
@@ -270,7 +270,7 @@ def _compute(data: Dataset, as_of: date) -> Figures:
 
 
 def figures_json(figures: Figures) -> dict[str, Any]:
-    """Return the ``figures --json`` object of SPEC §8: exact counts, no suppression."""
+    """Return the ``figures --json`` object (README, the command line): exact counts, no suppression."""
 
     def counting(counts: Counts) -> dict[str, Any]:
         return {

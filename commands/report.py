@@ -673,7 +673,7 @@ def _protect(
 
 
 def goal_status(goal: float | None, share: float | None) -> str | None:
-    """Return the exact goal status of an outcome share against a goal (as SPEC §3 counts it)."""
+    """Return the exact goal status of an outcome share against a goal (as docs/figures.md counts it)."""
     if goal is None:
         return None
     if share is None:

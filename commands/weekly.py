@@ -1,4 +1,4 @@
-"""The weekly status post (SPEC §6), composed from the Dataset and its Historik (pure).
+"""The weekly status post, composed from the Dataset and its Historik (pure).
 
 The post reports on the previous full ISO week: headline totals, one line per running insats with
 the change in active participants since last week's post (from Historik), and alerts. It also

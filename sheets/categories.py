@@ -1,4 +1,4 @@
-"""The category columns (SPEC §4): canonical values and the spellings people use for them."""
+"""The category columns (docs/figures.md, Categories): canonical values and the spellings people use for them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""pydantic schemas of the tabs of the shared spreadsheet (SPEC §2).
+"""pydantic schemas of the tabs of the shared spreadsheet (README, The spreadsheet).
 
 Each model is one valid row of a tab. Its fields are annotated with a :class:`Column`: the Swedish
 header, the English alternative, whether a value is required, and the parser that reads a cell as

@@ -15,7 +15,7 @@ from sheets.dataset import Dataset
 from sheets.errors import SheetTabMissing
 from sheets.schemas import DeltagareRow, EkonomiRow, HistorikRow, InsatsRow, PersonalRow, SheetRow
 
-#: The tabs the figures cannot do without (SPEC §2: Ekonomi and Personal are optional, Historik
+#: The tabs the figures cannot do without (Ekonomi and Personal are optional, Historik
 #: is written by the bot).
 REQUIRED_TABS: tuple[type[SheetRow], ...] = tuple(
     model

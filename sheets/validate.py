@@ -1,6 +1,6 @@
 """Raw cell values → a validated Dataset and a list of problems (pure: no network, no clock).
 
-The rules of SPEC §2 "How rows are read": every cell is parsed by its column's parser; a row with an
+The rules of docs/figures.md, "Which rows count": every cell is parsed by its column's parser; a row with an
 error is left out of every figure and reported with its tab and A1 cell; every other row counts.
 """
 

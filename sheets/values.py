@@ -5,7 +5,7 @@ Every parser takes one raw cell value as a backend returns it (``str``, ``int``,
 and raises :class:`CellValueError` with a plain-language message and fix otherwise. Messages never
 quote the value itself: the cell may hold personal data.
 
-Rules (SPEC §2 "Values as people type them"):
+Rules (README, "The spreadsheet"):
 
 * Dates: ISO ``2026-03-15``, Swedish ``15/3/2026`` and ``15.3.2026`` (four-digit year), a Google
   serial number (only in a number cell: digits typed as text are not a date), a real date cell. A

@@ -1,4 +1,4 @@
-"""The figures of SPEC §3 on hand-built edge cases."""
+"""The figures of docs/figures.md on hand-built edge cases."""
 
 from __future__ import annotations
 
