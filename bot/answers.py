@@ -8,25 +8,26 @@ polite reply. *How* the answer is sent (response_url, thread, ephemeral) is `bot
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from bot.access import Access, Mode, access_for, log_access
 from bot.logs import describe_exception
+from bot.report_xlsx import ReportFile, report_file
 from commands.context import Context
 from commands.dispatch import answer_request
 from commands.language import Language
 from commands.parse import Request, parse_request
 from commands.reply import Paragraph, Reply
-from sheets.columns import find_tab
 from sheets.dataset import Dataset
 from sheets.errors import SheetsError, SheetUnavailable
-from sheets.schemas import PersonalRow
 
 log = logging.getLogger(__name__)
 
 #: Subcommands whose answer is only ever shown to the asker, even with ``dela``: the weekly post's
-#: preview is a preview (SPEC §5), not the post.
+#: preview is a preview, not the post.
 PRIVATE_SUBCOMMANDS = frozenset({"vecka"})
 
 
@@ -36,14 +37,22 @@ class Answer:
 
     Attributes:
         reply: the reply to render.
-        private: show it to the asker only, wherever they asked (help, a mistake, a refusal, an
-            error, a preview); otherwise it follows where it was asked.
-        share: the asker wrote ``dela``/``share`` (a slash-command answer goes to the channel).
+        private: show it to the asker only, even with ``dela`` (help, a mistake, a refusal, an
+            error, a preview).
+        share: the asker wrote ``dela``/``share``: show it in the channel (or thread) unless it
+            is private. Without it, only the asker sees an answer asked in a channel.
+        report: the workbook of a ``rapport`` answer, sent to the asker alone (in a DM).
     """
 
     reply: Reply
     private: bool
     share: bool = False
+    report: ReportFile | None = None
+
+    @property
+    def for_everyone(self) -> bool:
+        """True when everyone where it was asked may see it: ``dela`` and not private."""
+        return self.share and not self.private
 
 
 class Answerer:
@@ -51,9 +60,10 @@ class Answerer:
 
     Args:
         load: returns the Dataset (``DatasetCache.get``); may raise SheetsError.
-        language: the language of replies (LANGUAGE).
+        language: the language of replies (FINSAM_LANGUAGE).
         small_count_min: the privacy threshold (SMALL_COUNT_MIN).
         today: returns the as-of date for a question (today in TIMEZONE).
+        open_access: everyone may ask, whatever the Personal tab says (OPEN_ACCESS).
     """
 
     def __init__(
@@ -62,11 +72,16 @@ class Answerer:
         language: Language,
         small_count_min: int,
         today: Callable[[], date],
+        *,
+        open_access: bool = False,
     ) -> None:
         self.load = load
         self.language = language
         self.small_count_min = small_count_min
         self.today = today
+        self.open_access = open_access
+        self._closed_logged = False  # the log says once that the bot is closed, not per question
+        self._log_lock = threading.Lock()
 
     def answer(self, text: str, user_id: str | None) -> Answer:
         """Return the answer to `text` asked by Slack user `user_id`.
@@ -77,10 +92,17 @@ class Answerer:
         request = parse_request(text)
         try:
             data = self.load()
-            if not may_ask(data, user_id):
-                return Answer(refusal(user_id, self.language), private=True)
-            context = Context(self.today(), self.language, self.small_count_min, user_id)
+            access = access_for(data, user_id, self.open_access)
+            self._log_closed(access)
+            if not access.allowed:
+                return Answer(refusal(access, user_id, self.language), private=True)
+            context = Context(
+                self.today(), self.language, self.small_count_min, user_id, role=access.role
+            )
             reply = answer_request(data, request, context)
+            report = None
+            if request.subcommand == "rapport" and not reply.is_help:
+                report = report_file(data, request.argument, context)
         except SheetsError as error:
             return Answer(sheet_unreachable(error, self.language), private=True)
         except Exception as error:  # the outermost edge: a bug must not leave the asker waiting
@@ -90,72 +112,66 @@ class Answerer:
             )
             return Answer(something_went_wrong(self.language), private=True)
         private = reply.is_help or request.subcommand in PRIVATE_SUBCOMMANDS
-        return Answer(reply, private=private, share=request.share)
+        return Answer(reply, private=private, share=request.share, report=report)
+
+    def _log_closed(self, access: Access) -> None:
+        """Log once that the bot answers no one for want of a Personal tab (and once that it
+        answers again), so the operator learns it from the first refusal, not the hundredth."""
+        closed = access.mode is Mode.CLOSED_NO_TAB
+        with self._log_lock:
+            if closed == self._closed_logged:
+                return
+            self._closed_logged = closed
+        if closed:
+            log_access(access.mode)
+        else:
+            log.info("access open again", extra={"access": access.mode.value})
 
 
-def may_ask(data: Dataset, user_id: str | None) -> bool:
-    """Return True when `user_id` may use the bot: Personal lists them, or Personal is empty.
-
-    A Personal tab whose rows all have errors keeps the bot closed rather than open to everyone:
-    an unreadable Slack-ID must not turn the access list off.
-    """
-    staff = {row.slack_id.upper() for row in data.staff}
-    restricted = bool(staff) or data.memo(  # once per read: a sheet may have 50 000 problems
-        "Personal has errors",
-        lambda: any(
-            find_tab([tab], PersonalRow) is not None
-            for tab in {problem.tab for problem in data.problems if problem.severity == "error"}
-        ),
-    )
-    if not restricted:
-        return True
-    return user_id is not None and user_id.upper() in staff
-
-
-def refusal(user_id: str | None, language: Language) -> Reply:
-    """Return the polite refusal for someone not on the Personal tab (reveals no figures)."""
-    who = f" ({user_id})" if user_id else ""
+def refusal(access: Access, user_id: str | None, language: Language) -> Reply:
+    """Return the polite refusal for someone who may not ask (reveals no figures): they are not
+    on the Personal tab, or the sheet has no Personal tab."""
+    if access.mode is Mode.CLOSED_NO_TAB:
+        why = language(
+            "Jag svarar ingen just nu: fliken Personal, som säger vem som får fråga mig, saknas i "
+            "förbundets ark. Be samordnaren lägga till den igen (eller döpa tillbaka den, om den "
+            "har bytt namn), så kan du fråga mig sedan.",
+            "I answer no one right now: the Personal tab, which says who may ask me, is missing "
+            "from the association's sheet. Ask the coordinator to add it back (or rename it back, "
+            "if it was renamed), and then ask me again.",
+        )
+    else:
+        who = f" ({user_id})" if user_id else ""
+        why = language(
+            "Jag svarar bara personal som finns på fliken Personal i förbundets ark. Be "
+            f"samordnaren lägga till ditt Slack-ID{who} där, så kan du fråga mig sedan.",
+            "I only answer staff listed on the Personal tab of the association's sheet. "
+            f"Ask the coordinator to add your Slack ID{who} there, and then ask me again.",
+        )
     return Reply(
         language("Du har inte tillgång till finsam-bot", "You do not have access to finsam-bot"),
-        (
-            Paragraph(
-                language(
-                    "Jag svarar bara personal som finns på fliken Personal i förbundets ark. Be "
-                    f"samordnaren lägga till ditt Slack-ID{who} där, så kan du fråga mig sedan.",
-                    "I only answer staff listed on the Personal tab of the association's sheet. "
-                    f"Ask the coordinator to add your Slack ID{who} there, and then ask me again.",
-                )
-            ),
-        ),
+        (Paragraph(why),),
         is_help=True,
     )
 
 
 def sheet_unreachable(error: SheetsError, language: Language) -> Reply:
-    """Return the reply for a sheet that cannot be read, with what is wrong and what to do.
+    """Return the reply for a sheet that cannot be read: what is wrong and who can fix it.
 
-    Google not answering passes by itself; the rest (sharing, the key, a renamed tab) needs a
-    person, and the bot reads the sheet again by itself once it is fixed.
+    Only the error's public message: the asker cannot see the server, so a path, a setting or a
+    library's words would not help them (the log has those). Google not answering passes by
+    itself; the rest needs a person, and the bot reads the sheet again by itself once it is fixed.
     """
     if isinstance(error, SheetUnavailable):
         after = language("Försök igen om en stund.", "Try again in a while.")
     else:
         after = language(
-            "När det är rättat svarar jag som vanligt igen, utan omstart.",
-            "Once that is fixed I answer as usual again, without a restart.",
+            "När det är rättat svarar jag som vanligt igen.",
+            "Once that is fixed I answer as usual again.",
         )
     return Reply(
         language("Arket går inte att läsa just nu", "The sheet cannot be read right now"),
-        (
-            Paragraph(error.message(language.code)),
-            Paragraph(
-                after
-                + language(
-                    " Den som driver boten ser samma sak i loggen.",
-                    " Whoever runs the bot sees the same in its log.",
-                )
-            ),
-        ),
+        (Paragraph(error.public_message(language.code)), Paragraph(after)),
         is_help=True,
     )
 

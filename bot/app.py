@@ -85,7 +85,16 @@ def build_app(settings: Settings, load: Callable[[], Dataset]) -> App:
         signing_secret=secret.get_secret_value() if secret is not None else "",
         process_before_response=False,  # ack first, answer after (see listeners)
         listener_executor=ThreadPoolExecutor(ACK_THREADS, thread_name_prefix="finsam-ack"),
+        # Requests no listener takes (app_home_opened, tokens_revoked, …) go to the error handler,
+        # which acks them quietly, instead of a 404 and a warning quoting the request.
+        raise_error_for_unhandled_request=True,
     )
-    answerer = Answerer(load, Language(settings.language), settings.small_count_min, settings.today)
+    answerer = Answerer(
+        load,
+        Language(settings.language),
+        settings.small_count_min,
+        settings.today,
+        open_access=settings.open_access,
+    )
     register(app, answerer, ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="finsam-answer"))
     return app

@@ -51,13 +51,36 @@ class _Piece:
     rows: int = 0
 
 
-def escape(text: str) -> str:
-    """Return `text` with the three characters Slack's mrkdwn treats as markup escaped.
+#: mrkdwn has no escape for its formatting characters, so text from the sheet or a question
+#: shows them as look-alikes: a backtick would start inline code or, three of them, end a code
+#: block early; ``*``, ``_`` and ``~`` around words make them bold, italic or struck out.
+_CODE_LOOKALIKES = str.maketrans({"`": "\u02cb"})  # ˋ modifier letter grave accent
+_TEXT_LOOKALIKES = str.maketrans(
+    {
+        "`": "\u02cb",  # ˋ modifier letter grave accent
+        "*": "\u2217",  # ∗ asterisk operator
+        "_": "\u02cd",  # ˍ modifier letter low macron
+        "~": "\u223c",  # ∼ tilde operator
+    }
+)
 
-    ``<`` and ``>`` would otherwise make ``<5`` part of a link or mention, and ``&`` starts an
-    entity.
-    """
+
+def _entities(text: str) -> str:
+    """Return `text` with ``&``, ``<`` and ``>`` as entities: ``<`` and ``>`` would otherwise
+    make ``<5`` part of a link or a mention, and ``&`` starts an entity."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape(text: str) -> str:
+    """Return plain `text` as mrkdwn that shows it as it is, outside a code block: no link, no
+    mention, no formatting (see `_TEXT_LOOKALIKES`)."""
+    return _entities(text).translate(_TEXT_LOOKALIKES)
+
+
+def escape_code(text: str) -> str:
+    """Return plain `text` for the inside of a code block, where only the entities and a
+    backtick (three end the block) mean anything."""
+    return _entities(text).translate(_CODE_LOOKALIKES)
 
 
 def render_reply(reply: Reply, language: Language | None = None) -> SlackMessage:
@@ -105,8 +128,13 @@ def _header(title: str) -> SlackBlock:
     return {"type": "header", "text": {"type": "plain_text", "text": text, "emoji": True}}
 
 
+def _mrkdwn(text: str) -> SlackBlock:
+    # verbatim: Slack would otherwise turn a URL, #channel or @name in the text into a link.
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
 def _section(mrkdwn: str) -> SlackBlock:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}}
+    return {"type": "section", "text": _mrkdwn(mrkdwn)}
 
 
 def _context(notes: tuple[str, ...]) -> SlackBlock | None:
@@ -116,7 +144,7 @@ def _context(notes: tuple[str, ...]) -> SlackBlock | None:
     if len(texts) > MAX_CONTEXT_ELEMENTS:
         rest = " · ".join(texts[MAX_CONTEXT_ELEMENTS - 1 :])
         texts = [*texts[: MAX_CONTEXT_ELEMENTS - 1], _cut(rest, MAX_SECTION_CHARS)]
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t} for t in texts]}
+    return {"type": "context", "elements": [_mrkdwn(text) for text in texts]}
 
 
 def _table_pieces(table: Table, limit: int) -> list[_Piece]:
@@ -127,7 +155,7 @@ def _table_pieces(table: Table, limit: int) -> list[_Piece]:
     hold, the rows left are only counted (one last piece without content stands for them), so
     a table of thousands of rows costs no more than the rows that can be shown.
     """
-    head = [escape(line) for line in table.head_lines()]
+    head = [escape_code(line) for line in table.head_lines()]
     intro = f"*{escape(table.title)}*\n" if table.title else ""
     fixed = len(_FENCE) * 2 + 2 + sum(len(line) + 1 for line in head)  # fences, newlines, head
 
@@ -143,7 +171,7 @@ def _table_pieces(table: Table, limit: int) -> list[_Piece]:
     for position, cells in enumerate(table.rows):
         budget = MAX_SECTION_CHARS - (fixed + (len(intro) if not pieces else 0))
         # One row wider than a section: shown cut rather than lost.
-        row = _cut(escape(table.line(cells)), budget - 1)
+        row = _cut(escape_code(table.line(cells)), budget - 1)
         if chunk and used + len(row) + 1 > MAX_SECTION_CHARS:
             flush()
             chunk, used = [], fixed
@@ -204,17 +232,15 @@ def _cut(text: str, limit: int, mark: str = "…") -> str:
 
 def _cut_note(cut: list[_Piece], language: Language) -> str:
     rows = sum(piece.rows for piece in cut)
+    # Said to people in Slack: no command line (they do not have it), only what they can do.
     if rows:
         return language(
-            f"… {rows} rader till som inte får plats i Slack – använd finsam-bot check för "
-            "hela listan.",
-            f"… {rows} more rows that do not fit in Slack – use finsam-bot check for the whole "
-            "list.",
+            f"… {rows} rader till som inte får plats i Slack.",
+            f"… {rows} more rows that do not fit in Slack.",
         )
     return language(
-        "… svaret är för långt för Slack och har kortats – finsam-bot ask ger hela svaret.",
-        "… the answer is too long for Slack and has been shortened – finsam-bot ask gives all "
-        "of it.",
+        "… svaret är för långt för Slack och har kortats.",
+        "… the answer is too long for Slack and has been shortened.",
     )
 
 

@@ -12,6 +12,7 @@ took longer than answering.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import logging
 import os
@@ -27,7 +28,9 @@ if TYPE_CHECKING:
     from commands.language import Language
     from sheets.dataset import Dataset
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_SHEET = 0, 1, 2, 3
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_SHEET, EXIT_OUTPUT = 0, 1, 2, 3, 4
+#: Stopped with Ctrl-C: 128 + SIGINT, as a shell reports it.
+EXIT_INTERRUPTED = 130
 #: Commands that run until stopped: they keep Python's garbage collector running.
 LONG_RUNNING = frozenset({"serve", "chat"})
 
@@ -71,6 +74,27 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser("check", help="list data problems; exit status 1 when there are errors")
     )
 
+    report = with_as_of(
+        sub.add_parser("report", help="a period report for the board as XLSX (or exact JSON)")
+    )
+    report.add_argument(
+        "period",
+        nargs="?",
+        default="",
+        help="2026, 2026-H1, 2026-T2, 2026-Q3, 2026-05 or 2026-01-01..2026-06-30 "
+        "(default: the last full quarter)",
+    )
+    report.add_argument("--project", metavar="KOD", default="", help="only this insats")
+    report.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="where to write (default: finsam-rapport-PERIOD.xlsx)",
+    )
+    report.add_argument(
+        "--json", action="store_true", help="the exact figures as JSON instead of the workbook"
+    )
+
     demo = sub.add_parser("demo-data", help="write a fresh synthetic demo workbook")
     demo.add_argument("path", type=Path, help="where to write the .xlsx")
     demo.add_argument(
@@ -102,7 +126,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 ok, 1 data errors, 2 usage, 3 sheet)."""
+    """Run the command line; return the exit status: 0 ok, 1 the sheet has errors (``check``),
+    2 a bad argument or setting, 3 the sheet cannot be read, 4 the output or a file cannot be
+    written, 130 stopped with Ctrl-C.
+
+    Nothing a user can cause ends in a traceback: a closed output (``finsam-bot check | head``)
+    or Ctrl-C ends with one line on stderr and its exit status.
+    """
+    try:
+        status = _run(argv)
+        sys.stdout.flush()  # here, not at exit: a closed pipe shows now, where it is caught
+        return status
+    except BrokenPipeError:
+        # Nothing more can be written to stdout, not even by Python's flush at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _say("finsam-bot: the output was closed before all of it was written")
+        return EXIT_OUTPUT
+    except KeyboardInterrupt:
+        _say("finsam-bot: stopped")
+        return EXIT_INTERRUPTED
+
+
+def _say(line: str) -> None:
+    """Print `line` on stderr, unless stderr is closed too."""
+    with contextlib.suppress(OSError):
+        print(line, file=sys.stderr, flush=True)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    """Run the command line (see `main`); return the exit status."""
     args = build_parser().parse_args(argv)
     # pydantic looks for plugins in every installed package's metadata when the first model is
     # built (20-40 ms); the bot uses none. Whoever does can still set the variable.
@@ -114,13 +166,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # and again, while it is made.
         gc.disable()
     try:
-        return _run(args)
+        return _command(args)
     finally:
         if collecting:
             gc.enable()
 
 
-def _run(args: argparse.Namespace) -> int:
+def _command(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from bot.config import Settings
@@ -136,6 +188,9 @@ def _run(args: argparse.Namespace) -> int:
             field = ".".join(str(part) for part in item["loc"]).upper()
             print(f"finsam-bot: setting {field}: {item['msg']}", file=sys.stderr)
         return EXIT_USAGE
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"finsam-bot: the settings file .env cannot be read: {error}", file=sys.stderr)
+        return EXIT_USAGE
     language = Language(settings.language)
 
     if args.command == "serve":
@@ -149,18 +204,7 @@ def _run(args: argparse.Namespace) -> int:
         return _weekly(settings, args.as_of, args.dry_run, language)
 
     if args.command == "demo-data":
-        from sheets.demo import write_demo_workbook
-
-        anchor = args.as_of or settings.today()
-        args.path.parent.mkdir(parents=True, exist_ok=True)
-        write_demo_workbook(args.path, anchor, args.seed)
-        print(
-            language(
-                f"Demoarbetsbok skriven till {args.path} (kring {anchor}).",
-                f"Demo workbook written to {args.path} (around {anchor}).",
-            )
-        )
-        return EXIT_OK
+        return _demo_data(args.path, args.as_of or settings.today(), args.seed, language)
 
     from bot.source import open_cache
     from commands.context import Context
@@ -184,7 +228,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "figures":
         return _figures(data, as_of, args.project, args.json, language)
     if args.command == "check":
-        return _check(data, as_of, language)
+        return _check(data, as_of, language, settings.open_access)
+    if args.command == "report":
+        context = Context(as_of, language, settings.small_count_min)
+        return _report(data, context, f"{args.period} {args.project}", args.out, args.json)
     return _chat(cache.get, Context(as_of, language, settings.small_count_min, user_id=args.user))
 
 
@@ -247,6 +294,40 @@ def _weekly(settings: Settings, as_of: date | None, dry_run: bool, language: Lan
     return EXIT_PROBLEMS if result.outcome == "failed" else EXIT_OK
 
 
+def _demo_data(path: Path, anchor: date, seed: int, language: Language) -> int:
+    from sheets.demo import write_demo_workbook
+
+    if path.suffix.lower() != ".xlsx":
+        print(
+            language(
+                f"finsam-bot: {path} ska sluta på .xlsx (en Excel-arbetsbok)",
+                f"finsam-bot: {path} should end in .xlsx (an Excel workbook)",
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_demo_workbook(path, anchor, seed)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        print(
+            language(
+                f"finsam-bot: kan inte skriva {path}: {reason}",
+                f"finsam-bot: cannot write {path}: {reason}",
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_OUTPUT
+    print(
+        language(
+            f"Demoarbetsbok skriven till {path} (kring {anchor}).",
+            f"Demo workbook written to {path} (around {anchor}).",
+        )
+    )
+    return EXIT_OK
+
+
 def _figures(
     data: Dataset, as_of: date, project: str | None, as_json: bool, language: Language
 ) -> int:
@@ -278,8 +359,58 @@ def _figures(
     return EXIT_OK
 
 
-def _check(data: Dataset, as_of: date, language: Language) -> int:
-    from commands.check import sorted_problems
+def _report(data: Dataset, context: Context, argument: str, out: Path | None, as_json: bool) -> int:
+    import json
+
+    # Imported here: only this command writes workbooks.
+    from bot.report_xlsx import report_filename, write_report
+    from commands.context import CommandError
+    from commands.report import report_for, report_json, report_reply
+
+    t = context.language
+    try:
+        report, row = report_for(data, argument, context)
+    except CommandError as error:
+        print(f"finsam-bot: {error.reason(t.code)}", file=sys.stderr)
+        return EXIT_USAGE
+    code = None if row == report.total_row else report.insatser[row].kod
+    text = json.dumps(report_json(report, code), ensure_ascii=False, indent=2) if as_json else ""
+    if as_json and out is None:
+        print(text)
+        return EXIT_OK
+    path = out or Path(report_filename(report, row, t))
+    if not as_json and path.suffix.lower() != ".xlsx":
+        print(
+            t(
+                f"finsam-bot: {path} ska sluta på .xlsx (en Excel-arbetsbok)",
+                f"finsam-bot: {path} should end in .xlsx (an Excel workbook)",
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        if as_json:
+            path.write_text(text + "\n", encoding="utf-8")
+        else:
+            write_report(path, report, row, t)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        print(
+            t(
+                f"finsam-bot: kan inte skriva {path}: {reason}",
+                f"finsam-bot: cannot write {path}: {reason}",
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_OUTPUT
+    print(report_reply(data, argument, context).as_text(), end="")
+    print(t(f"Rapporten är skriven till {path}.", f"The report is written to {path}."))
+    return EXIT_OK
+
+
+def _check(data: Dataset, as_of: date, language: Language, open_access: bool) -> int:
+    from bot.access import access_mode, access_warning
+    from commands.check import header_notes, sorted_problems
     from commands.context import Context
 
     context = Context(as_of, language)
@@ -294,10 +425,26 @@ def _check(data: Dataset, as_of: date, language: Language) -> int:
             f"{problem.tab}!{problem.cell or '-'}\t{kind}\t{problem.message(language.code)}\t{problem.fix(language.code)}"
         )
     errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    # Who may ask is no cell's problem, but the operator must hear when the bot is open to
+    # everyone, or closed to everyone for want of a Personal tab.
+    access = access_warning(access_mode(data, open_access))
+    if access is not None:
+        message, fix = access
+        tab = data.personal_tab or "Personal"
+        kind = language("varning", "warning")
+        print(f"{tab}!-\t{kind}\t{message(language.code)}\t{fix(language.code)}")
+        warnings += 1
+    for note in header_notes(data, language):
+        print(note, file=sys.stderr)
+    left_out = data.rows_left_out
     print(
         language(
-            f"{errors} fel, {len(problems) - errors} varningar, {data.rows_left_out} rader räknas inte.",
-            f"{errors} errors, {len(problems) - errors} warnings, {data.rows_left_out} rows left out.",
+            f"{errors} fel, {warnings} {'varning' if warnings == 1 else 'varningar'}, "
+            f"{left_out} {'rad räknas' if left_out == 1 else 'rader räknas'} inte.",
+            f"{errors} {'error' if errors == 1 else 'errors'}, "
+            f"{warnings} {'warning' if warnings == 1 else 'warnings'}, "
+            f"{left_out} {'row' if left_out == 1 else 'rows'} left out.",
         ),
         file=sys.stderr,
     )

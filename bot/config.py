@@ -1,4 +1,4 @@
-"""All settings in one place (SPEC §8), read from the environment or a ``.env`` file."""
+"""All settings in one place (README, Settings), read from the environment or a ``.env`` file."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: The old name of FINSAM_LANGUAGE, still read when it holds exactly `sv` or `en`.
+LEGACY_LANGUAGE = "language"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SCHEDULE = re.compile(
     r"(?P<days>[a-z]{3}(?:-[a-z]{3})?(?:,[a-z]{3}(?:-[a-z]{3})?)*)\s+(?P<hour>\d{1,2}):(?P<minute>\d{2})"
@@ -21,7 +23,9 @@ _SCHEDULE = re.compile(
 class Settings(BaseSettings):
     """The bot's settings. Secrets are `SecretStr`, so they never show up in a log or a repr."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -40,7 +44,13 @@ class Settings(BaseSettings):
     status_channel: str | None = None
     weekly_schedule: str = "mon 08:00"
     timezone: str = "Europe/Stockholm"
-    language: Literal["sv", "en"] = "sv"
+    #: FINSAM_LANGUAGE. The old name LANGUAGE is also the system's locale variable (`sv_SE:sv`),
+    #: so it counts only when it is exactly `sv` or `en` (see `_legacy_language`).
+    language: Literal["sv", "en"] = Field(
+        default="sv", validation_alias=AliasChoices("finsam_language", LEGACY_LANGUAGE)
+    )
+    #: Lets everyone in the workspace ask, whatever the Personal tab says (or without one).
+    open_access: bool = False
     small_count_min: int = Field(default=5, ge=0)
     cache_ttl_seconds: float = Field(default=60, ge=0)
     port: int = Field(default=3000, ge=1, le=65535)
@@ -61,6 +71,17 @@ class Settings(BaseSettings):
                 f"unknown time zone {value!r}; use a name such as Europe/Stockholm"
             ) from None
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_language(cls, values: Any) -> Any:
+        """Drop LANGUAGE unless it is exactly `sv` or `en`: it is the system's locale list
+        (`sv_SE:sv`, `en_US:en`) on many machines, and must never stop the bot from starting."""
+        if isinstance(values, dict) and LEGACY_LANGUAGE in values:
+            legacy = values[LEGACY_LANGUAGE]
+            if not (isinstance(legacy, str) and legacy.strip() in ("sv", "en")):
+                values = {key: value for key, value in values.items() if key != LEGACY_LANGUAGE}
+        return values
 
     @field_validator("language", mode="before")
     @classmethod
@@ -106,6 +127,19 @@ class Settings(BaseSettings):
         if not isinstance(info, dict):
             raise ValueError(f"{source} is not a JSON object")
         return info
+
+
+def environment_names() -> frozenset[str]:
+    """Return every environment variable the settings read, upper case (FINSAM_LANGUAGE and
+    the old LANGUAGE included), for a test or a script that must clear them."""
+    names: set[str] = set()
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            names.update(str(choice).upper() for choice in alias.choices)
+        else:
+            names.add(name.upper())
+    return frozenset(names)
 
 
 def parse_schedule(text: str) -> tuple[str, int, int]:

@@ -5,8 +5,8 @@ With bolt's default ``process_before_response=False`` the listener runs in bolt'
 the ack goes back to Slack the moment ``ack()`` is called, so the HTTP response never waits for
 the sheet. The listener then hands the answer to the bot's own answering pool and returns, so
 bolt's threads are free for the next acks however many questions wait for a read of the sheet.
-The answer goes out on its own: through the slash command's response_url, or as
-``chat.postMessage`` in the thread of the mention or DM.
+The answer goes out on its own: through the slash command's response_url, or in the thread of
+the mention (only to the asker, unless they wrote ``dela``) or the DM.
 """
 
 from __future__ import annotations
@@ -17,20 +17,28 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.answers import Answer, Answerer
 from bot.blocks import render_reply
 from bot.logs import describe_exception
 from commands.language import Language
+from commands.reply import Paragraph
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/finsam"
+#: The user Slack's own Slackbot writes as: its messages in the bot's DM are never questions.
+SLACKBOT = "USLACKBOT"
+#: Message subtypes that are still a person's question: a message with a file is answered
+#: from its text.
+QUESTION_SUBTYPES = frozenset({"file_share"})
 #: How many recent event IDs are remembered to answer a retried event once. Slack retries an
 #: event three times within about five minutes, so a few thousand covers any plausible traffic.
 RECENT_EVENTS = 4096
@@ -97,16 +105,21 @@ def register(
         return None
 
     def slash_command(
-        ack: Ack, command: dict[str, Any], respond: Respond, body: dict[str, Any]
+        ack: Ack,
+        command: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        body: dict[str, Any],
     ) -> None:
         ack()
 
         def answer_command() -> None:
             answer = answerer.answer(command.get("text", ""), command.get("user_id"))
+            answer = send_report(client, command.get("user_id"), answer, language)
             message = render_reply(answer.reply, language)
-            public = answer.share and not answer.private
             response = respond(
-                **message.as_kwargs(), response_type="in_channel" if public else "ephemeral"
+                **message.as_kwargs(),
+                response_type="in_channel" if answer.for_everyone else "ephemeral",
             )
             if response.status_code != 200:
                 log.warning(
@@ -131,7 +144,8 @@ def register(
 
         def answer_mention() -> None:
             answer = answerer.answer(text, event.get("user"))
-            _post(client, channel, event, answer, language, private_in_channel=True)
+            answer = send_report(client, event.get("user"), answer, language)
+            _post(client, channel, event, answer, language, in_channel=True)
 
         in_the_background(body, answer_mention)
 
@@ -149,15 +163,22 @@ def register(
 
         def answer_message() -> None:
             answer = answerer.answer(text, event.get("user"))
-            _post(client, event["channel"], event, answer, language, private_in_channel=False)
+            answer = send_report(client, event.get("user"), answer, language)
+            _post(client, event["channel"], event, answer, language, in_channel=False)
 
         in_the_background(body, answer_message)
 
-    def on_error(error: Exception, body: dict[str, Any]) -> None:
+    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+        if isinstance(error, BoltUnhandledRequestError):
+            # An event the app is subscribed to or sent anyway (app_home_opened, tokens_revoked,
+            # app_uninstalled, member_joined_channel): acknowledged, nothing to answer.
+            log.info("request not handled", extra={"request": _request_kind(body)})
+            return BoltResponse(status=200, body="")
         fields = {"request": _request_kind(body), "exception": describe_exception(error)}
         if isinstance(error, SlackApiError):
             fields["slack_error"] = str(error.response.get("error"))
         log.error("handling a Slack request failed", extra=fields)
+        return None
 
     app.middleware(answer_each_event_once)
     app.command(COMMAND)(slash_command)
@@ -168,6 +189,43 @@ def register(
     app.error(on_error)
 
 
+def send_report(
+    client: WebClient, user_id: str | None, answer: Answer, language: Language
+) -> Answer:
+    """Upload the report workbook of `answer`, if it has one, to the asker alone: in their DM
+    with the bot (conversations.open), whoever else sees the answer. Return the answer with a
+    line saying where the file is, or that it could not be sent (the log says why)."""
+    report = answer.report
+    if report is None or not user_id:
+        return answer
+    try:
+        opened = client.conversations_open(users=user_id)
+        client.files_upload_v2(
+            channel=str(opened["channel"]["id"]),
+            content=report.content,
+            filename=report.filename,
+            title=report.title,
+            initial_comment=report.title,
+        )
+        note = language(
+            "Rapporten som Excel-fil har jag skickat till dig i ett direktmeddelande.",
+            "I have sent you the report as an Excel file in a direct message.",
+        )
+    except (SlackClientError, OSError) as error:
+        fields = {"exception": describe_exception(error)}
+        if isinstance(error, SlackApiError):
+            fields["slack_error"] = str(error.response.get("error"))
+        log.warning("report file not sent", extra=fields)
+        note = language(
+            "Excel-filen gick inte att skicka just nu; försök igen om en stund. Den som driver "
+            "boten ser i loggen varför.",
+            "The Excel file could not be sent right now; try again in a while. Whoever runs the "
+            "bot can see why in the log.",
+        )
+    reply = replace(answer.reply, blocks=(*answer.reply.blocks, Paragraph(note)))
+    return replace(answer, reply=reply, report=None)
+
+
 def _post(
     client: WebClient,
     channel: str,
@@ -175,13 +233,13 @@ def _post(
     answer: Answer,
     language: Language,
     *,
-    private_in_channel: bool,
+    in_channel: bool,
 ) -> None:
-    """Post `answer` in the thread of `event`: privately to the asker when it is private and
-    asked in a channel (a DM is private already)."""
+    """Post `answer` in the thread of `event`. Asked in a channel, only the asker sees it
+    (ephemeral) unless they wrote ``dela`` and it may be shared; a DM is private already."""
     message = render_reply(answer.reply, language)
     thread_ts = event.get("thread_ts") or event.get("ts")
-    if answer.private and private_in_channel:
+    if in_channel and not answer.for_everyone:
         client.chat_postEphemeral(
             channel=channel, user=event.get("user", ""), thread_ts=thread_ts, **message.as_kwargs()
         )
@@ -190,13 +248,16 @@ def _post(
 
 
 def _is_question_in_dm(event: dict[str, Any]) -> bool:
-    """Return True for a person's new message in a DM with the bot (not an edit, a bot, a join)."""
+    """Return True for a person's new message in a DM with the bot, a file with text included
+    (not an edit, a bot, Slackbot, a join)."""
+    subtype = event.get("subtype")
     return (
         event.get("channel_type") == "im"
-        and not event.get("subtype")
+        and (not subtype or subtype in QUESTION_SUBTYPES)
         and not event.get("bot_id")
-        and bool(event.get("user"))
+        and event.get("user") not in (None, "", SLACKBOT)
         and bool(event.get("channel"))
+        and (not subtype or bool(str(event.get("text") or "").strip()))
     )
 
 

@@ -11,14 +11,21 @@ whatever a log call passes as ``extra``::
 (on one line). Values with spaces, quotes or line breaks are quoted and escaped, so an event never
 spills over two lines. An exception is logged as its type and the place it was raised, never its
 message or traceback text: the message of an error raised on sheet data may quote a cell, and the
-log carries no cell values (SPEC §7). Tokens are `SecretStr` in the settings and never passed to a
-log call; the libraries' request logs that could show them are at DEBUG, below what is configured.
+log carries no cell values. Tokens are `SecretStr` in the settings and never passed to a log call;
+the libraries' request logs that could show them are at DEBUG, below what is configured.
+
+Nothing people type reaches the log either. The libraries that handle Slack's requests quote them
+in some of their lines: bolt logs a request it refuses (bad signature, stale timestamp) with its
+whole body, the text typed and a live response_url, at INFO. Of such libraries' lines only the
+fixed wording before the first detail is kept (`_event`), and bolt's refused-request line is
+replaced by the bot's own event (`RefusedRequest`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import traceback
 from datetime import UTC, datetime
@@ -35,6 +42,19 @@ _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", logging.INFO, "", 0, "
 }
 #: Libraries whose INFO lines repeat what the bot logs itself: only their warnings are shown.
 _QUIET_LIBRARIES = ("apscheduler",)
+#: Libraries that handle what Slack sends and may quote it (a request body, a request line),
+#: with the level from which their lines are cut to their fixed wording: all of bolt's; the
+#: warnings and errors of slack_sdk and gunicorn (their INFO lines are about the process).
+_REQUEST_LIBRARIES = {
+    "slack_bolt": logging.NOTSET,
+    "slack_sdk": logging.WARNING,
+    "gunicorn": logging.WARNING,
+}
+#: Where such a line's details begin: bolt writes "Unhandled request ({…})", gunicorn
+#: "Invalid request from ip=…: Invalid Request Line '…'" and "Error handling request %s".
+_DETAILS = re.compile(r"""\s*[(:{\[\n'"%]""")
+#: The logger of bolt's request signature check.
+_BOLT_VERIFICATION = "slack_bolt.RequestVerification"
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -51,7 +71,7 @@ class EventFormatter(logging.Formatter):
             ),
             ("level", record.levelname),
             ("logger", record.name),
-            ("event", record.getMessage()),
+            ("event", _event(record)),
         ]
         pairs.extend(
             (key, value)
@@ -61,6 +81,37 @@ class EventFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[1] is not None:
             pairs.append(("exception", describe_exception(record.exc_info[1])))
         return " ".join(f"{key}={_value(value)}" for key, value in pairs)
+
+
+def _event(record: logging.LogRecord) -> str:
+    """Return the event of `record`: its message, or for a library that may quote a request
+    (`_REQUEST_LIBRARIES`) only the fixed wording before the first detail or argument."""
+    library = record.name.split(".", 1)[0]
+    if library not in _REQUEST_LIBRARIES or record.levelno < _REQUEST_LIBRARIES[library]:
+        return record.getMessage()
+    # The template, never its arguments; an exception passed as the message is named by type.
+    template = record.msg if isinstance(record.msg, str) else type(record.msg).__name__
+    return _DETAILS.split(template, maxsplit=1)[0].strip() or record.name
+
+
+class RefusedRequest(logging.Filter):
+    """Replaces bolt's line for a request whose signature or timestamp does not verify.
+
+    Bolt logs it at INFO with the request's whole body: what someone typed, and a response_url
+    that can post in the channel for half an hour. The bot logs that a request was refused and
+    what to check, which is all the operator needs.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite `record` in place; keep it."""
+        record.msg, record.args = "request refused", ()
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.reason = "signature or timestamp did not verify (forged, or older than 5 minutes)"
+        record.fix = (
+            "if every request from Slack is refused, check SLACK_SIGNING_SECRET and the "
+            "server's clock"
+        )
+        return True
 
 
 def _value(value: Any) -> str:
@@ -91,6 +142,9 @@ def configure_logging(
     root.setLevel(level)
     for name in _QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    verification = logging.getLogger(_BOLT_VERIFICATION)
+    if not any(isinstance(f, RefusedRequest) for f in verification.filters):
+        verification.addFilter(RefusedRequest())
     return handler
 
 
@@ -98,7 +152,7 @@ def describe_exception(error: BaseException) -> str:
     """Return an exception as one log line: its type and where it was raised, never its message.
 
     The message of an exception raised on sheet data may quote a cell (a pandas KeyError, a
-    ValueError from a parser), and logs must carry no cell values (SPEC §7). The place is the
+    ValueError from a parser), and logs must carry no cell values (README, Privacy). The place is the
     innermost frame of this project's code, and the innermost frame overall when that differs.
     """
     frames = traceback.extract_tb(error.__traceback__)

@@ -2,7 +2,8 @@
 
 Socket Mode (SLACK_APP_TOKEN set) needs no public URL: the app opens a WebSocket to Slack. HTTP
 mode serves Slack's requests at ``/slack/events`` on PORT, checks their signatures with
-SLACK_SIGNING_SECRET, and answers ``/healthz`` for the platform's health check. It runs under
+SLACK_SIGNING_SECRET, and answers ``/healthz`` (liveness: the process answers) and ``/readyz``
+(readiness: a good read of the sheet exists) for the platform's health checks. It runs under
 gunicorn with one worker process and several threads, as bolt's own Heroku example does, not under
 bolt's development server: one worker, so whatever runs beside the app (the weekly scheduler) runs
 exactly once.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import signal
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from gunicorn.app.base import BaseApplication
@@ -23,13 +24,16 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.access import Mode, access_mode, log_access
 from bot.app import build_app
 from bot.config import Settings
-from bot.logs import EventFormatter
+from bot.logs import EventFormatter, describe_exception
 from bot.source import open_cache
 from bot.weekly import WeeklyPoster, WeeklySchedule
 from commands.language import Language
 from sheets.backends.base import SheetBackend
+from sheets.cache import DatasetCache
+from sheets.dataset import Dataset
 from sheets.errors import SheetsError
 
 if TYPE_CHECKING:
@@ -39,27 +43,50 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
 EXIT_OK, EXIT_USAGE, EXIT_SHEET = 0, 2, 3
 #: gunicorn threads of the one worker: each holds a request only until its ack (milliseconds),
 #: the answers are computed in the bot's answering pool (see bot.app). Twenty requests at once
 #: are acked as fast with 8 threads as with 32 (make bench).
 THREADS = 8
+_PLAIN_TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 
 
-def wsgi_app(app: App) -> WSGIApplication:
-    """Return the WSGI application of HTTP mode: Slack's requests and ``/healthz``."""
+def wsgi_app(app: App, load: Callable[[], Dataset]) -> WSGIApplication:
+    """Return the WSGI application of HTTP mode: Slack's requests, ``/healthz`` and ``/readyz``.
+
+    `load` returns the Dataset (``DatasetCache.get``), for readiness.
+    """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in (
-            "GET",
-            "HEAD",
-        ):
-            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
-            return [b"ok\n"]
+        path = environ.get("PATH_INFO")
+        if path in (HEALTH_PATH, READY_PATH) and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            status, text = ("200 OK", "ok\n") if path == HEALTH_PATH else readiness(load)
+            start_response(status, _PLAIN_TEXT)
+            return [text.encode()]
         return slack(environ, start_response)
 
     return application
+
+
+def readiness(load: Callable[[], Dataset]) -> tuple[str, str]:
+    """Return the HTTP status and short text of ``/readyz``: 200 when a good read of the sheet
+    exists (even one the bot falls back on while the sheet cannot be read), else 503.
+
+    The text names the kind of fault only: the address is public, and the log has the details.
+    """
+    try:
+        data = load()
+    except SheetsError as error:
+        reason = f"the sheet cannot be read ({type(error).__name__}); the log says why"
+        return "503 Service Unavailable", f"not ready: {reason}\n"
+    except Exception as error:  # the outermost edge of a probe: a bug is a 503 and a log line
+        log.error("readiness check failed", extra={"exception": describe_exception(error)})
+        return "503 Service Unavailable", "not ready: reading the sheet failed; the log says why\n"
+    if data.stale is not None:
+        return "200 OK", "ready: answering from the last good read of the sheet\n"
+    return "200 OK", "ready\n"
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
@@ -132,7 +159,7 @@ def serve(settings: Settings) -> int:
         )
         return EXIT_USAGE
     try:
-        # Read, loaded and prepared in a worker process: the acks never wait for that work.
+        # Read, loaded and prepared in a process of its own: the acks never wait for that work.
         cache = open_cache(settings, worker=True)
     except SheetsError as error:
         _cannot_start(error.message_en)
@@ -146,9 +173,9 @@ def serve(settings: Settings) -> int:
         _cannot_start(f"cannot reach Slack at {settings.slack_api_url} to check the token: {error}")
         return EXIT_USAGE
 
+    _read_at_start(cache, settings)
     weekly = _weekly_schedule(settings, cache.backend, app)
     if app_token is not None:
-        cache.refresh()  # the first read starts now, not with the first question
         if weekly is not None:
             weekly.start()
         try:
@@ -158,24 +185,53 @@ def serve(settings: Settings) -> int:
                 weekly.stop()
     log.info(
         "serving in HTTP mode",
-        extra={"events_path": EVENTS_PATH, "health_path": HEALTH_PATH, "port": settings.port},
+        extra={
+            "events_path": EVENTS_PATH,
+            "health_path": HEALTH_PATH,
+            "ready_path": READY_PATH,
+            "port": settings.port,
+        },
     )
     options = gunicorn_options(settings.port)
-
-    def start_in_worker(worker: Any) -> None:
-        # Threads and processes do not survive gunicorn's fork: the first read of the sheet (and
-        # with it the reading process) and the scheduler start inside the one worker.
-        cache.refresh()
-        if weekly is not None:
-            weekly.start()
-
-    options["post_worker_init"] = start_in_worker
-    GunicornServer(wsgi_app(app), options).run()
+    if weekly is not None:
+        # Threads do not survive gunicorn's fork: the scheduler starts inside the one worker.
+        options["post_worker_init"] = lambda worker: weekly.start()
+    GunicornServer(wsgi_app(app, cache.get), options).run()
     return EXIT_OK
 
 
 def _cannot_start(reason: str) -> None:
     log.error("cannot start", extra={"reason": reason})
+
+
+def _read_at_start(cache: DatasetCache, settings: Settings) -> None:
+    """Read the sheet before serving, so the first question finds it read and the log says at
+    once what is wrong with it, and who may ask.
+
+    A sheet that cannot be read does not stop the bot: it says so to whoever asks, ``/readyz``
+    answers 503, and the bot reads the sheet again by itself until it can (no restart needed).
+    """
+    if settings.open_access:
+        log_access(Mode.OPEN_BY_SETTING)
+    try:
+        data = cache.get()
+    except SheetsError as error:
+        log.error(
+            "sheet cannot be read at start",
+            extra={
+                "error": type(error).__name__,
+                "detail": error.message_en,
+                "serving": "not ready: questions get a reply that the sheet cannot be read until "
+                "it is fixed; no restart needed",
+            },
+        )
+        return
+    log.info(
+        "sheet read",
+        extra={"insatser": len(data.insatser), "problems": len(data.problems)},
+    )
+    if not settings.open_access:
+        log_access(access_mode(data, open_access=False))
 
 
 def _weekly_schedule(settings: Settings, backend: SheetBackend, app: App) -> WeeklySchedule | None:

@@ -73,5 +73,7 @@ def open_cache(settings: Settings, *, prepare: bool = True, worker: bool = False
         backend,
         settings.cache_ttl_seconds,
         now=settings.now,
-        prepare=lambda data: prepare_for(data, settings.today(), language),
+        prepare=lambda data: prepare_for(
+            data, settings.today(), language, settings.small_count_min
+        ),
     )

@@ -73,6 +73,20 @@ def _problem_table(problems: tuple[Problem, ...], t: Language) -> tuple[int, Tab
     return errors, table
 
 
+def header_notes(data: Dataset, t: Language) -> list[str]:
+    """Return a note for each tab whose headers were not on its first filled row (a title row
+    above them): which row was taken, so that a wrong guess is easy to see."""
+    return [
+        t(
+            f"Fliken {tab}: rubrikerna lästes från rad {row}; raderna ovanför räknas som rubrik "
+            "eller titel.",
+            f"The tab {tab}: the headers were read from row {row}; the rows above count as a "
+            "heading or title.",
+        )
+        for tab, row in data.header_rows.items()
+    ]
+
+
 def check(data: Dataset, context: Context) -> Reply:
     """Return the ``kontroll`` reply: a count of errors and warnings and one row per problem.
 
@@ -83,22 +97,26 @@ def check(data: Dataset, context: Context) -> Reply:
     errors, table = problem_table(data, context)
     warnings = len(table.rows) - errors
     title = t("Kontroll av arket", "Sheet check")
+    notes = tuple(Paragraph(note) for note in header_notes(data, t))
     if not table.rows:
         return Reply(
             title,
-            (Paragraph(t("Inga fel hittades i arket.", "No problems found in the sheet.")),),
+            (Paragraph(t("Inga fel hittades i arket.", "No problems found in the sheet.")), *notes),
             footnotes(data, context, rows_left_out=False),
         )
     summary = t(
-        f"{errors} fel och {warnings} varningar. Rader med fel räknas inte i siffrorna "
-        f"({data.rows_left_out} rader just nu); varningar räknas men bör kontrolleras.",
-        f"{errors} errors and {warnings} warnings. Rows with errors are left out of the figures "
-        f"({data.rows_left_out} rows now); warnings count but should be checked.",
+        f"{errors} fel och {t.count(warnings, 'varning', 'varningar')}. Rader med fel räknas inte "
+        f"i siffrorna ({t.count(data.rows_left_out, 'rad', 'rader')} just nu); varningar räknas "
+        "men bör kontrolleras.",
+        f"{t.count(errors, 'error', 'errors')} and {t.count(warnings, 'warning', 'warnings')}. "
+        "Rows with errors are left out of the figures "
+        f"({t.count(data.rows_left_out, 'row', 'rows')} now); warnings count but should be "
+        "checked.",
     )
     if data.url:
         summary += t(f" Arket: {data.url}", f" The sheet: {data.url}")
     return Reply(
         title,
-        (Paragraph(summary), table),
+        (Paragraph(summary), *notes, table),
         footnotes(data, context, rows_left_out=False),
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from commands.language import Language
+from commands.reply import Alert
 from sheets.dataset import Dataset
 from sheets.identity import contains_identity_number
 from sheets.problems import Text
@@ -28,12 +29,15 @@ class Context:
         language: the language of the reply.
         small_count_min: counts from 1 to this − 1 are hidden in breakdowns; 0 turns it off.
         user_id: the asker's Slack user ID (``U…``), for ``mig``/``me``; None on the command line.
+        role: the asker's role from the Personal tab (``samordnare``, ``handläggare``,
+            ``läsare``); None when no Personal restrictions apply (the command line, open access).
     """
 
     as_of: date
     language: Language = field(default_factory=Language)
     small_count_min: int = 5
     user_id: str | None = None
+    role: str | None = None
 
 
 def footnotes(data: Dataset, context: Context, *, rows_left_out: bool = True) -> tuple[str, ...]:
@@ -61,6 +65,32 @@ def footnotes(data: Dataset, context: Context, *, rows_left_out: bool = True) ->
             )
         )
     return tuple(notes)
+
+
+def insatser_left_out(data: Dataset, context: Context) -> list[Alert]:
+    """Return an alert for each insats whose own row on Insatser has an error: it counts in no
+    figure, and neither do the participant rows that belong to it, until the row is fixed."""
+    t = context.language
+    alerts = []
+    for left in data.insatser_left_out:
+        who = left.code or t(f"Insatsen i cell {left.cell}", f"The project in cell {left.cell}")
+        rows = left.participant_rows
+        sv = f"{who} räknas inte, eftersom raden på fliken Insatser ({left.cell}) har fel."
+        en = f"{who} is left out because its row on the Insatser tab ({left.cell}) has errors."
+        if rows:
+            sv += (
+                f" Inte heller {t.count(rows, 'deltagarrad', 'deltagarrader')} som hör till den "
+                "räknas förrän raden är rättad."
+            )
+            en += (
+                f" Neither {'is' if rows == 1 else 'are'} the "
+                f"{t.count(rows, 'participant row', 'participant rows')} that belong to it, until "
+                "that row is fixed."
+            )
+        sv += " Skriv kontroll för att se vad som är fel."
+        en += " Type check to see what is wrong."
+        alerts.append(Alert(t(sv, en)))
+    return alerts
 
 
 def echo(text: str, limit: int = 40) -> str:

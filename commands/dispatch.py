@@ -12,14 +12,18 @@ from datetime import date
 from commands.caseload import caseload
 from commands.check import check, problem_table
 from commands.context import CommandError, Context, echo
-from commands.figures import compute_figures, group_counts
+from commands.cube import protected_cube
+from commands.figures import compute_figures
 from commands.language import Language
-from commands.parse import Request, parse_request
+from commands.parse import SUBCOMMANDS, Request, parse_request
 from commands.project import budget, project_card
 from commands.reply import Block, Paragraph, Reply, Table
+from commands.report import report_reply
 from commands.status import goals, status
 from commands.weekly import compose_weekly
 from sheets.dataset import Dataset
+from sheets.identity import contains_identity_number
+from sheets.spelling import closest
 
 #: Subcommand → (usage in Swedish, usage in English, what it answers in Swedish, in English).
 HELP: dict[str, tuple[str, str, str, str]] = {
@@ -64,6 +68,12 @@ HELP: dict[str, tuple[str, str, str, str]] = {
         "week",
         "en förhandsvisning av veckans statusinlägg",
         "a preview of this week's status post",
+    ),
+    "rapport": (
+        "rapport [PERIOD] [KOD]",
+        "report [PERIOD] [CODE]",
+        "periodrapport till styrelsen som Excel-fil (2026-H1, 2026-Q3 …), jämförd med året före",
+        "period report for the board as an Excel file (2026-H1, 2026-Q3 …), against the year before",
     ),
     "hjälp": ("hjälp", "help", "den här texten", "this text"),
 }
@@ -122,6 +132,7 @@ def _handler(request: Request) -> Callable[[Dataset, Context], Reply] | None:
         "insats": lambda data, context: project_card(data, argument, context),
         "budget": lambda data, context: budget(data, argument, context),
         "vecka": weekly_preview,
+        "rapport": lambda data, context: report_reply(data, argument, context),
     }
     return handlers.get(request.subcommand or "")
 
@@ -151,21 +162,32 @@ def answer_request(data: Dataset, request: Request, context: Context) -> Reply:
     except CommandError as error:
         return error_reply(error, context)
     word = echo(request.words[0]) if request.words else ""
-    return help_reply(
-        context,
-        t(f"Jag förstod inte '{word}'.", f"I did not understand '{word}'.") if word else None,
+    note = t(f"Jag förstod inte '{word}'.", f"I did not understand '{word}'.") if word else None
+    guess = _did_you_mean(data, request)
+    if note and guess:
+        note += t(f" Menade du {guess}?", f" Did you mean {guess}?")
+    return help_reply(context, note)
+
+
+def _did_you_mean(data: Dataset, request: Request) -> str | None:
+    """Return what a lone unknown word was probably meant to be: a subcommand or an insats code
+    (``RSEAM`` → ``RESAM``), or None."""
+    if len(request.words) != 1 or contains_identity_number(request.words[0]):
+        return None
+    word = request.words[0]
+    return closest(word, [w for words in SUBCOMMANDS.values() for w in words if len(w) > 2]) or (
+        closest(word, [insats.kod for insats in data.insatser])
     )
 
 
-def prepare(data: Dataset, as_of: date, language: Language) -> None:
+def prepare(data: Dataset, as_of: date, language: Language, small_count_min: int = 5) -> None:
     """Work out what the commands look up for `as_of`, so that no question has to count.
 
-    The figures of every insats, the counts per kommun and per caseworker, and the table of
-    problems, kept in the Dataset. The cache calls this after each read of the sheet for today,
-    before any question sees the read: every answer then only looks things up (at 800 000
-    participants counting takes 50 ms a question, looking up well under one).
+    The figures of every insats, the protected cube of breakdowns (`commands.cube`: protecting it
+    is the slow part, a question only slices it) and the table of problems, kept in the
+    Dataset. The cache calls this after each read of the sheet for today, before any question
+    sees the read: every answer then only looks things up.
     """
     compute_figures(data, as_of)
-    for column in ("kommun", "caseworker"):
-        group_counts(data, as_of, column)
+    protected_cube(data, as_of, small_count_min)
     problem_table(data, Context(as_of, language))

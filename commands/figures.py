@@ -1,17 +1,16 @@
-"""The figures of SPEC §3 for every insats and in total (pure: pandas and numpy, no I/O).
+"""The figures of docs/figures.md for every insats and in total (pure: pandas and numpy, no I/O).
 
 Counts are computed for all insatser at once: each condition is a boolean mask over the
 participants, and ``np.bincount`` on the insats index sums it per insats. Breakdowns use the same
 trick with ``insats * k + category``. A few vectorised passes serve 800 000 rows.
 
-Everything here is computed once per Dataset and as-of date and kept in the Dataset (`memo`):
-the figures of every insats, and the same counts per kommun and per caseworker
-(`group_counts`), so that a question is answered by looking them up, not by counting again.
+The figures are computed once per Dataset and as-of date and kept in the Dataset (`memo`), so
+that a question is answered by looking them up, not by counting again. These are exact: what
+answers show of them, split by an attribute, comes from the protected cube (`commands.cube`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -113,7 +112,7 @@ def outcome_share(outcomes: int, exits: int) -> float | None:
 
 
 def goal_status(goal: float | None, counts: Counts) -> str | None:
-    """Return the goal status of SPEC §3 for an outcome goal in % and the year's counts."""
+    """Return the goal status (docs/figures.md) for an outcome goal in % and the year's counts."""
     if goal is None:
         return None
     share = counts.outcome_share_ytd
@@ -209,64 +208,6 @@ def count_table(participants: pd.DataFrame, groups: int, periods: Periods) -> li
     return [counts_of(arrays, i) for i in range(groups)]
 
 
-@dataclass(frozen=True)
-class GroupCounts:
-    """Per-insats counts of the participants with each value of a column (Kommun, Handläggare).
-
-    One row per (value, insats) pair that has participants, so the table never holds more rows
-    than the sheet, however many values people typed. Computed once per Dataset and as-of date
-    (`group_counts`); a question about a kommun or a caseworker then sums a few rows.
-
-    Attributes:
-        values: the column's values (its categories), in the order of `value`.
-        value: each row's position in `values` (``len(values)`` for a blank cell).
-        insats: each row's insats index.
-        arrays: each row's counts (`count_arrays`).
-        insatser: how many insatser there are.
-    """
-
-    values: pd.Index
-    value: IntArray
-    insats: IntArray
-    arrays: dict[str, IntArray]
-    insatser: int
-
-    def select(self, values: Iterable[str]) -> list[Counts]:
-        """Return per-insats Counts of the participants with one of `values`."""
-        wanted = self.values.get_indexer(pd.Index(list(values), dtype=object))
-        rows = np.flatnonzero(np.isin(self.value, wanted[wanted >= 0]))
-        summed: dict[str, IntArray] = {}
-        for name, values_of_rows in self.arrays.items():
-            total = np.zeros((self.insatser, *values_of_rows.shape[1:]), dtype=np.int64)
-            np.add.at(total, self.insats[rows], values_of_rows[rows])
-            summed[name] = total
-        return [counts_of(summed, i) for i in range(self.insatser)]
-
-
-def group_counts(data: Dataset, as_of: date, column: str) -> GroupCounts:
-    """Return the GroupCounts of participant column `column` (``kommun`` or ``caseworker``).
-
-    Computed once per Dataset and as-of date, then reused.
-    """
-    return data.memo(  # type: ignore[no-any-return]
-        ("group counts", column, as_of), lambda: _group_counts(data, as_of, column)
-    )
-
-
-def _group_counts(data: Dataset, as_of: date, column: str) -> GroupCounts:
-    participants = data.participants
-    values = participants[column].cat.categories
-    codes = participants[column].cat.codes.to_numpy(dtype=np.int64)
-    codes[codes < 0] = len(values)  # blank: a value of its own, never selected
-    insatser = len(data.insatser)
-    insats = participants["insats"].to_numpy(dtype=np.int64)
-    # One key per (value, insats) pair, numbered in order of appearance.
-    key, pairs = pd.factorize(codes * insatser + insats)
-    arrays = count_arrays(participants, key.astype(np.int64), len(pairs), Periods(as_of))
-    value, insats_of_pair = np.divmod(np.asarray(pairs, dtype=np.int64), insatser)
-    return GroupCounts(values, value, insats_of_pair, arrays, insatser)
-
-
 def sum_counts(counts: list[Counts]) -> Counts:
     """Return the Counts summed key by key (an empty list gives zeros everywhere)."""
     if not counts:
@@ -328,14 +269,8 @@ def _compute(data: Dataset, as_of: date) -> Figures:
     return Figures(periods, projects, sum_counts(table), data.rows_left_out)
 
 
-def select_counts(data: Dataset, as_of: date, column: str, values: Iterable[str]) -> list[Counts]:
-    """Return per-insats Counts of the participants whose `column` (``kommun`` or
-    ``caseworker``) is one of `values`."""
-    return group_counts(data, as_of, column).select(values)
-
-
 def figures_json(figures: Figures) -> dict[str, Any]:
-    """Return the ``figures --json`` object of SPEC §8: exact counts, no suppression."""
+    """Return the ``figures --json`` object (README, the command line): exact counts, no suppression."""
 
     def counting(counts: Counts) -> dict[str, Any]:
         return {

@@ -49,6 +49,10 @@ class Language:
         months = _MONTHS_SV if self.sv else _MONTHS_EN
         return f"{value.day} {months[value.month - 1]} {value.year}"
 
+    def count(self, number: int, one: str, many: str) -> str:
+        """Return ``1 insats`` / ``3 insatser``: the number with the word in its right form."""
+        return f"{number} {one if number == 1 else many}"
+
     def week(self, value: date) -> str:
         """Return ``vecka 48`` / ``week 48``."""
         return self("vecka", "week") + f" {value.isocalendar()[1]}"

@@ -15,6 +15,7 @@ SUBCOMMANDS: dict[str, tuple[str, ...]] = {
     "budget": ("budget", "costs", "ekonomi"),
     "kontroll": ("kontroll", "check", "validate"),
     "vecka": ("vecka", "week", "weekly", "veckostatus"),
+    "rapport": ("rapport", "report", "rapporter", "reports"),
 }
 SHARE_WORDS = ("dela", "share")
 

@@ -1,4 +1,4 @@
-"""The periods figures are counted over (SPEC §3), all derived from one as-of date."""
+"""The periods figures are counted over (docs/figures.md), all derived from one as-of date."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 @dataclass(frozen=True)
 class Periods:
-    """The periods of SPEC §3 for an as-of date D.
+    """The periods of docs/figures.md for an as-of date D.
 
     * this week: Monday of D's ISO week to D;
     * last week: the full ISO week before it, Monday to Sunday;

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from commands.context import CommandError, Context, echo, footnotes
+from commands.cube import goal_status_of, goal_word, protected_cube, share_text
 from commands.figures import Figures, ProjectFigures, compute_figures
 from commands.language import Language
 from commands.reply import Alert, Block, Paragraph, Reply, Table
-from commands.status import goal_word
 from sheets.dataset import Dataset
 from sheets.problems import Text
+from sheets.schemas import InsatsRow
 from sheets.validate import suggest_code
 from sheets.values import normalize_key
+
+
+def insats_title(insats: InsatsRow) -> str:
+    """Return "KOD – Namn", or just the name when it begins with the code already
+    ("RESAM – samordnat resursteam", not "RESAM – RESAM – samordnat resursteam")."""
+    if normalize_key(insats.namn).startswith(normalize_key(insats.kod)):
+        return insats.namn
+    return f"{insats.kod} – {insats.namn}"
 
 
 def refuse_insats_with_errors(data: Dataset, code: str) -> None:
@@ -71,6 +80,28 @@ def _period(project: ProjectFigures, context: Context, t: Language) -> str:
         return text + t(" (avslutad)", " (ended)")
     days = (insats.slut - context.as_of).days
     return text + t(f" ({days} dagar kvar)", f" ({days} days left)")
+
+
+def over_budget(project: ProjectFigures) -> bool:
+    """Return True when the insats has spent more this year than its budget."""
+    cost, budget = project.cost_ytd, project.insats.budget
+    return cost is not None and budget is not None and cost > budget
+
+
+def budget_alerts(projects: tuple[ProjectFigures, ...], t: Language) -> list[Alert]:
+    """Return an alert for each insats that has spent more this year than its budget."""
+    return [
+        Alert(
+            t(
+                f"{p.insats.kod} är över budget: {t.kronor(p.cost_ytd)} av {t.kronor(p.insats.budget)} "
+                f"({t.percent(100 * (p.cost_ytd or 0) / (p.insats.budget or 1), 0)}).",
+                f"{p.insats.kod} is over budget: {t.kronor(p.cost_ytd)} of {t.kronor(p.insats.budget)} "
+                f"({t.percent(100 * (p.cost_ytd or 0) / (p.insats.budget or 1), 0)}).",
+            )
+        )
+        for p in projects
+        if over_budget(p)
+    ]
 
 
 def budget_line(project: ProjectFigures, share_of_year: float, t: Language) -> str:
@@ -136,12 +167,16 @@ def project_card(data: Dataset, code: str, context: Context) -> Reply:
             )
         )
     if insats.mal_procent is not None:
+        share = protected_cube(data, context.as_of, context.small_count_min).exit_reason.share(
+            figures.projects.index(project)
+        )
+        status = goal_word(goal_status_of(insats.mal_procent, share), t)
         lines.append(
             (
                 t("Mål arbete/studier", "Outcome goal"),
                 t(
-                    f"{t.percent(counts.outcome_share_ytd)} i år mot målet {t.percent(insats.mal_procent, 0)} – {goal_word(project.goal_status, t)}",
-                    f"{t.percent(counts.outcome_share_ytd)} this year against the goal {t.percent(insats.mal_procent, 0)} – {goal_word(project.goal_status, t)}",
+                    f"{share_text(share, t)} i år mot målet {t.percent(insats.mal_procent, 0)} – {status}",
+                    f"{share_text(share, t)} this year against the goal {t.percent(insats.mal_procent, 0)} – {status}",
                 ),
             )
         )
@@ -159,7 +194,8 @@ def project_card(data: Dataset, code: str, context: Context) -> Reply:
     ]
     if insats.platser is not None and counts.active > insats.platser:
         blocks.append(Alert(t("Fler aktiva än platser.", "More active participants than places.")))
-    return Reply(f"{insats.kod} – {insats.namn}", tuple(blocks), footnotes(data, context))
+    blocks.extend(budget_alerts((project,), t))
+    return Reply(insats_title(insats), tuple(blocks), footnotes(data, context))
 
 
 def budget(data: Dataset, code: str, context: Context) -> Reply:

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from commands.context import Context, footnotes
+from commands.context import Context, footnotes, insatser_left_out
+from commands.cube import Cube, goal_status_of, goal_word, hidden_note, protected_cube, share_text
 from commands.figures import (
     GOAL_AT_RISK,
-    GOAL_ON_TRACK,
-    GOAL_TOO_EARLY,
+    Figures,
     ProjectFigures,
     compute_figures,
     sum_counts,
 )
 from commands.language import Language
+from commands.project import budget_alerts
 from commands.reply import Alert, Block, Paragraph, Reply, Table
 from sheets.dataset import Dataset
-
-
-def goal_word(status: str | None, t: Language) -> str:
-    """Return a goal status in the reply's language."""
-    words = {
-        GOAL_ON_TRACK: t("på väg", "on track"),
-        GOAL_AT_RISK: t("risk", "at risk"),
-        GOAL_TOO_EARLY: t("för tidigt", "too early"),
-    }
-    return words.get(status or "", "–")
 
 
 def capacity_alerts(projects: tuple[ProjectFigures, ...], t: Language) -> list[Alert]:
@@ -41,32 +32,41 @@ def capacity_alerts(projects: tuple[ProjectFigures, ...], t: Language) -> list[A
     ]
 
 
-def goal_alerts(projects: tuple[ProjectFigures, ...], t: Language) -> list[Alert]:
-    """Return an alert for each insats whose outcome goal is at risk."""
-    return [
-        Alert(
-            t(
-                f"{p.insats.kod}: {t.percent(p.counts.outcome_share_ytd)} till arbete/studier i år, "
-                f"målet är {t.percent(p.insats.mal_procent, 0)}.",
-                f"{p.insats.kod}: {t.percent(p.counts.outcome_share_ytd)} to work/studies this "
-                f"year, the goal is {t.percent(p.insats.mal_procent, 0)}.",
+def goal_alerts(figures: Figures, cube: Cube, t: Language) -> list[Alert]:
+    """Return an alert for each running insats whose outcome goal is at risk, as far as its
+    published share shows (a hidden share raises no alert: that would give it away)."""
+    alerts = []
+    for row, p in enumerate(figures.projects):
+        share = cube.exit_reason.share(row)
+        if not p.running or goal_status_of(p.insats.mal_procent, share) != GOAL_AT_RISK:
+            continue
+        alerts.append(
+            Alert(
+                t(
+                    f"{p.insats.kod}: {share_text(share, t)} till arbete/studier i år, "
+                    f"målet är {t.percent(p.insats.mal_procent, 0)}.",
+                    f"{p.insats.kod}: {share_text(share, t)} to work/studies this "
+                    f"year, the goal is {t.percent(p.insats.mal_procent, 0)}.",
+                )
             )
         )
-        for p in projects
-        if p.goal_status == GOAL_AT_RISK
-    ]
+    return alerts
 
 
 def status(data: Dataset, context: Context) -> Reply:
     """Return the ``läge`` reply: each running insats's active/places, new and exited, outcome."""
     t = context.language
     figures = compute_figures(data, context.as_of)
+    cube = protected_cube(data, context.as_of, context.small_count_min)
     running = figures.running
     title = t("Läge", "Status") + f" {t.day(context.as_of)} ({t.week(context.as_of)})"
     if not running:
         return Reply(
             title,
-            (Paragraph(t("Ingen insats pågår just nu.", "No insats is running right now.")),),
+            (
+                Paragraph(t("Ingen insats pågår just nu.", "No project is running right now.")),
+                *insatser_left_out(data, context),
+            ),
             footnotes(data, context),
         )
     header = (
@@ -89,10 +89,11 @@ def status(data: Dataset, context: Context) -> Reply:
             str(p.counts.exited_week),
             str(p.counts.new_ytd),
             str(p.counts.exited_ytd),
-            t.percent(p.counts.outcome_share_ytd),
+            share_text(cube.exit_reason.share(row), t),
             t.percent(p.insats.mal_procent, 0),
         )
-        for p in running
+        for row, p in enumerate(figures.projects)
+        if p.running
     ]
     total = sum_counts([p.counts for p in running])
     places = [p.insats.platser for p in running if p.insats.platser is not None]
@@ -105,20 +106,27 @@ def status(data: Dataset, context: Context) -> Reply:
             str(total.exited_week),
             str(total.new_ytd),
             str(total.exited_ytd),
-            t.percent(total.outcome_share_ytd),
+            share_text(cube.exit_reason.share(cube.exit_reason.cells.total_row), t),
             "",
         )
     )
     summary = t(
-        f"{len(running)} insatser pågår med {total.active} aktiva deltagare.",
-        f"{len(running)} projects are running with {total.active} active participants.",
+        f"{t.count(len(running), 'insats', 'insatser')} pågår med "
+        f"{t.count(total.active, 'aktiv deltagare', 'aktiva deltagare')}.",
+        f"{t.count(len(running), 'project is', 'projects are')} running with "
+        f"{t.count(total.active, 'active participant', 'active participants')}.",
     )
     blocks: list[Block] = [
         Paragraph(summary),
         Table(tuple(header), tuple(rows)),
         *capacity_alerts(running, t),
-        *goal_alerts(running, t),
+        *budget_alerts(running, t),
+        *goal_alerts(figures, cube, t),
+        *insatser_left_out(data, context),
     ]
+    note = hidden_note(blocks, context)
+    if note is not None:
+        blocks.append(note)
     return Reply(title, tuple(blocks), footnotes(data, context))
 
 
@@ -126,8 +134,11 @@ def goals(data: Dataset, context: Context) -> Reply:
     """Return the ``mål`` reply: outcome goal status and annual target per running insats."""
     t = context.language
     figures = compute_figures(data, context.as_of)
+    cube = protected_cube(data, context.as_of, context.small_count_min)
     projects = [
-        p for p in figures.running if p.insats.mal_procent is not None or p.insats.deltagarmal
+        (row, p)
+        for row, p in enumerate(figures.projects)
+        if p.running and (p.insats.mal_procent is not None or p.insats.deltagarmal)
     ]
     title = t("Mål", "Goals") + f" {context.as_of.year}"
     if not projects:
@@ -156,13 +167,13 @@ def goals(data: Dataset, context: Context) -> Reply:
         (
             p.insats.kod,
             str(p.counts.exited_ytd),
-            t.percent(p.counts.outcome_share_ytd),
+            share_text(cube.exit_reason.share(row), t),
             t.percent(p.insats.mal_procent, 0),
-            goal_word(p.goal_status, t),
+            goal_word(goal_status_of(p.insats.mal_procent, cube.exit_reason.share(row)), t),
             str(p.counts.served_ytd),
             "–" if p.insats.deltagarmal is None else str(p.insats.deltagarmal),
         )
-        for p in projects
+        for row, p in projects
     )
     explanation = t(
         "Andel av årets avslut som gått till arbete eller studier. Under 5 avslut visas ingen "
@@ -173,6 +184,9 @@ def goals(data: Dataset, context: Context) -> Reply:
     blocks: list[Block] = [
         Table(header, rows),
         Paragraph(explanation),
-        *goal_alerts(figures.running, t),
+        *goal_alerts(figures, cube, t),
     ]
+    note = hidden_note(blocks, context)
+    if note is not None:
+        blocks.append(note)
     return Reply(title, tuple(blocks), footnotes(data, context))

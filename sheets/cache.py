@@ -9,10 +9,13 @@ at once) and the questions after it get the new read. A hanging Google never mak
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
+import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -115,6 +118,8 @@ class DatasetCache:
         self._started = 0  # reads started so far
         self._reading = False  # a read is under way (there is never more than one)
         self._wanted = 1  # the first read a question may be answered from (see `invalidate`)
+        # gunicorn forks its worker from a process that read the sheet at start.
+        os.register_at_fork(after_in_child=functools.partial(_forked, weakref.ref(self)))
 
     @property
     def last_error(self) -> SheetsError | None:
@@ -189,6 +194,12 @@ class DatasetCache:
         """Wait until no read is under way; return False when one still is after `timeout` s."""
         with self._changed:
             return self._changed.wait_for(lambda: not self._reading, timeout=timeout)
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child: no thread came along, so no read is under way and no one holds
+        the lock; the reads so far stay, and the next refresh starts here."""
+        self._changed = threading.Condition()
+        self._reading = False
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -288,6 +299,12 @@ class DatasetCache:
                 ),
             )
         return self._stale
+
+
+def _forked(cache: weakref.ref[DatasetCache]) -> None:
+    alive = cache()
+    if alive is not None:
+        alive._after_fork_in_child()
 
 
 def _still_reading() -> SheetUnavailable:

@@ -1,4 +1,4 @@
-"""The category columns (SPEC §4): canonical values and the spellings people use for them."""
+"""The category columns (docs/figures.md, Categories): canonical values and the spellings people use for them."""
 
 from __future__ import annotations
 
@@ -92,7 +92,8 @@ _ROLE_SPELLINGS = _spellings(
     {
         "samordnare": ("coordinator", "förbundssamordnare"),
         "handläggare": ("caseworker",),
-        "läsare": ("reader",),
+        # The board (styrelse) sees what a reader sees: aggregates only.
+        "läsare": ("reader", "styrelse", "board"),
     }
 )
 
@@ -140,7 +141,7 @@ parse_support = _category(
 parse_role = _category(
     _ROLE_SPELLINGS,
     Text(
-        sv="Skriv samordnare, handläggare eller läsare.",
-        en="Write samordnare, handläggare or läsare.",
+        sv="Skriv samordnare, handläggare eller läsare (styrelse går också).",
+        en="Write samordnare, handläggare or läsare (styrelse works too).",
     ),
 )

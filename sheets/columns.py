@@ -1,5 +1,11 @@
 """Reading one tab column by column: find the header row, parse every cell, report bad cells.
 
+The header row is the row among the first non-empty rows that holds the most known headers of
+the tab: a title row above it ("Deltagare 2026", often merged across the columns), or a row of
+group headings over a few columns, is passed over. Headers may also span two rows, as when a
+merged group cell ("Period") sits above some headers and the other headers are merged down over
+both rows; the two rows are then read as one.
+
 People repeat the same few values down a column (dates, codes, categories), so each distinct value
 is parsed once and the result is looked up for the rest: this is what keeps a sheet of 800 000 rows
 fast without giving up the per-cell parsers of :mod:`sheets.schemas`. A column whose values are
@@ -19,7 +25,7 @@ import numpy.typing as npt
 
 from sheets.problems import Problem, Severity, Text, a1
 from sheets.schemas import Column, SheetRow
-from sheets.values import CellValueError, normalize_words
+from sheets.values import LONG_TEXT_LIMIT, CellValueError, normalize_words
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -35,6 +41,79 @@ def find_tab(titles: Sequence[str], model: type[SheetRow]) -> str | None:
     return next((title for title in titles if header_key(title) in wanted), None)
 
 
+#: How many non-empty rows at the top of a tab are looked at for the header row.
+HEADER_SEARCH_ROWS = 10
+
+
+@dataclass(frozen=True)
+class HeaderRow:
+    """Where a tab's headers are.
+
+    `index` is the 0-based row of the headers (the lower one when they span two rows): the data
+    rows follow it. `positions` maps field name → 0-based column of each known header found.
+    `first_filled` is the 0-based first non-empty row of the tab, where headers usually are.
+    """
+
+    index: int
+    positions: dict[str, int]
+    first_filled: int
+
+
+def find_header(rows: Sequence[Sequence[Any]], model: type[SheetRow]) -> HeaderRow | None:
+    """Return where the headers of `model`'s tab are in `rows`, or None when the tab is empty.
+
+    The header row is, among the first `HEADER_SEARCH_ROWS` non-empty rows, alone or read
+    together with the row below it, the one that holds every required header and the most known
+    ones; on a tie one row before two, and the upper before the lower. When no row holds any
+    known header, the first non-empty row is taken (and then lacks every required column).
+    """
+    filled = list(
+        itertools.islice(
+            (i for i, row in enumerate(rows) if any(map(_filled, row))), HEADER_SEARCH_ROWS
+        )
+    )
+    if not filled:
+        return None
+    names = _header_names(model)
+    required = {name for name, column in model.columns().items() if column.required}
+    best = HeaderRow(filled[0], {}, filled[0])
+    best_rank: tuple[bool, int, int, int] = (False, 0, 0, 0)
+    for index in filled:
+        fields = [names.get(header_key(cell)) if _filled(cell) else None for cell in rows[index]]
+        tries = [(index, fields, 0)]
+        if index + 1 in filled:
+            below = [names.get(header_key(c)) if _filled(c) else None for c in rows[index + 1]]
+            # A header spanning two rows: each column's header is the lower one, or the upper
+            # one where the lower cell is merged into it (empty) or holds no known header.
+            both = [lower or upper for upper, lower in itertools.zip_longest(fields, below)]
+            tries.append((index + 1, both, -1))
+        for header_index, found, extra_rows in tries:
+            positions: dict[str, int] = {}
+            for column, name in enumerate(found):
+                if name is not None:
+                    positions.setdefault(name, column)  # a repeated header counts where first
+            rank = (required <= positions.keys(), len(positions), extra_rows, -index)
+            if positions and rank > best_rank:
+                best, best_rank = HeaderRow(header_index, positions, filled[0]), rank
+    return best
+
+
+def _header_names(model: type[SheetRow]) -> dict[str, str]:
+    """Return header key → field name for the Swedish and English headers of `model`."""
+    names: dict[str, str] = {}
+    for name, column in model.columns().items():
+        names.setdefault(header_key(column.sv), name)
+        names.setdefault(header_key(column.en), name)
+    return names
+
+
+def _listing(words: Sequence[str], conjunction: str) -> str:
+    """Return `words` as people list them: ``Kod``, ``Kod och Namn``, ``Kod, Namn och Start``."""
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
+
+
 @dataclass
 class ParsedColumn:
     """One column of a tab: each distinct value parsed once, and which of them each cell holds.
@@ -46,6 +125,9 @@ class ParsedColumn:
 
     results: list[Any]
     index: npt.NDArray[np.intp]
+    #: The positions of the cells whose text is longer than `LONG_TEXT_LIMIT`, when the parser
+    #: has found them already (None: `long_texts` finds them).
+    long_cells: list[int] | None = None
     #: Per distinct result: True where it is None (the cells are blank).
     blank_results: BoolArray = field(init=False, repr=False)
     #: Per distinct result: True where it is a CellValueError (the cells are bad).
@@ -98,6 +180,25 @@ class ParsedColumn:
         """Yield (position, error) for every cell that failed to parse."""
         for position in np.flatnonzero(self.bad()).tolist():
             yield position, self.results[self.index[position]]
+
+    def long_texts(self) -> npt.NDArray[np.intp]:
+        """Return the positions of the cells whose text is longer than `LONG_TEXT_LIMIT`.
+
+        Empty for a column of dates or numbers: a long text there does not parse at all.
+        """
+        if self.long_cells is not None:
+            return np.array(self.long_cells, dtype=np.intp)
+        texts = list(self.results)
+        for position in np.flatnonzero(self.blank_results | self.bad_results).tolist():
+            texts[position] = ""
+        try:
+            lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        except TypeError:  # not a text column
+            return np.zeros(0, dtype=np.intp)
+        long_results = lengths > LONG_TEXT_LIMIT
+        if not long_results.any():
+            return np.zeros(0, dtype=np.intp)
+        return np.flatnonzero(long_results[self.index])
 
 
 def distinct(values: Sequence[Any]) -> tuple[list[Any], npt.NDArray[np.intp]]:
@@ -164,6 +265,7 @@ def parse_columns(
     seen: dict[str, dict[Any, int]] = {name: {} for name in wanted}
     firsts: dict[str, list[npt.NDArray[np.intp]]] = {name: [] for name in wanted}
     results: dict[str, list[Any]] = {name: [] for name in wanted}  # of `parse_cells` columns
+    long: dict[str, list[int]] = {name: [] for name in wanted}  # of `parse_cells` columns
     for start in range(0, len(rows), _CHUNK_ROWS):
         chunk = rows[start : start + _CHUNK_ROWS]
         # The first `width` columns: cells to the right of the known columns are never read.
@@ -171,7 +273,9 @@ def parse_columns(
         for name, (index, column) in wanted.items():
             column_cells = by_index[index] if index < len(by_index) else (None,) * len(chunk)
             if column.parse_cells is not None:
-                results[name].extend(column.parse_cells(list(column_cells)))
+                cells = column.parse_cells(list(column_cells))
+                results[name].extend(cells.results)
+                long[name].extend(position + start for position in cells.long)
                 continue
             # As in `distinct`: each cell gets the row of its value's first appearance.
             positions = map(seen[name].setdefault, column_cells, itertools.count(start))
@@ -180,7 +284,8 @@ def parse_columns(
     parsed: dict[str, ParsedColumn] = {}
     for name, (index, column) in wanted.items():
         if column.parse_cells is not None:
-            parsed[name] = ParsedColumn(results[name], np.arange(len(rows), dtype=np.intp))
+            cell_index = np.arange(len(rows), dtype=np.intp)
+            parsed[name] = ParsedColumn(results[name], cell_index, long_cells=long[name])
         elif 0 in seen[name] or 1 in seen[name]:
             # A boolean may have been taken for 0 or 1: `parse_column` tells them apart.
             raw = [row[index] if index < len(row) else None for row in rows]
@@ -198,6 +303,7 @@ class ParsedTab:
     `rows[i]` is the 0-based sheet row of data row `i`; `bad[i]` is True when that row has an
     error; `skipped[i]` is True for rows that count nowhere and are never reported (empty rows,
     felregistrering). A tab that is missing, empty or lacks a required column has `usable` False.
+    `header` says where the headers were found (None for a missing or empty tab).
     """
 
     model: type[SheetRow]
@@ -209,6 +315,7 @@ class ParsedTab:
     bad: BoolArray
     skipped: BoolArray
     problems: list[Problem] = field(default_factory=list)
+    header: HeaderRow | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -257,7 +364,12 @@ def _expected_headers(model: type[SheetRow]) -> Text:
     )
 
 
-def _unusable(model: type[SheetRow], title: str | None, problem: Problem | None) -> ParsedTab:
+def _unusable(
+    model: type[SheetRow],
+    title: str | None,
+    problem: Problem | None,
+    header: HeaderRow | None = None,
+) -> ParsedTab:
     return ParsedTab(
         model,
         title,
@@ -268,6 +380,7 @@ def _unusable(model: type[SheetRow], title: str | None, problem: Problem | None)
         bad=np.zeros(0, dtype=bool),
         skipped=np.zeros(0, dtype=bool),
         problems=[problem] if problem else [],
+        header=header,
     )
 
 
@@ -301,9 +414,9 @@ def read_tab(tabs: dict[str, list[list[Any]]], model: type[SheetRow]) -> ParsedT
             ),
         )
     raw_rows = tabs[title]
-    header_index = next((i for i, row in enumerate(raw_rows) if any(_filled(v) for v in row)), None)
+    header = find_header(raw_rows, model)
     columns = model.columns()
-    if header_index is None:
+    if header is None:
         problem = Problem(
             title,
             "A1",
@@ -316,17 +429,12 @@ def read_tab(tabs: dict[str, list[list[Any]]], model: type[SheetRow]) -> ParsedT
         )
         return _unusable(model, title, problem if spec.required else None)
 
-    wanted: dict[str, str] = {}
-    for name, column in columns.items():
-        wanted.setdefault(header_key(column.sv), name)
-        wanted.setdefault(header_key(column.en), name)
-    positions: dict[str, int] = {}
-    for index, header in enumerate(raw_rows[header_index]):
-        field_name = wanted.get(header_key(header)) if _filled(header) else None
-        if field_name is not None and field_name not in positions:
-            positions[field_name] = index  # a repeated header counts where it first appears
+    header_index, positions = header.index, header.positions
     missing = [c for n, c in columns.items() if c.required and n not in positions]
     if missing:
+        row = header_index + 1
+        column_sv = "kolumnen" if len(missing) == 1 else "kolumnerna"
+        column_en = "column" if len(missing) == 1 else "columns"
         return _unusable(
             model,
             title,
@@ -335,14 +443,17 @@ def read_tab(tabs: dict[str, list[list[Any]]], model: type[SheetRow]) -> ParsedT
                 a1(0, header_index),
                 "error",
                 Text(
-                    sv=f"Fliken {title} saknar kolumnen {', '.join(c.sv for c in missing)}.",
-                    en=f"The tab {title} lacks the column {', '.join(c.en for c in missing)}.",
+                    sv=f"Fliken {title} saknar {column_sv} "
+                    f"{_listing([c.sv for c in missing], 'och')} på rubrikraden (rad {row}).",
+                    en=f"The tab {title} lacks the {column_en} "
+                    f"{_listing([c.en for c in missing], 'and')} in its header row (row {row}).",
                 ),
                 Text(
-                    sv=f"Rubrikraden (rad {header_index + 1}) ska innehålla: {expected.sv}.",
-                    en=f"The header row (row {header_index + 1}) should hold: {expected.en}.",
+                    sv=f"Rubrikraden (rad {row}) ska innehålla: {expected.sv}.",
+                    en=f"The header row (row {row}) should hold: {expected.en}.",
                 ),
             ),
+            header,
         )
 
     data = raw_rows[header_index + 1 :]
@@ -364,14 +475,33 @@ def read_tab(tabs: dict[str, list[list[Any]]], model: type[SheetRow]) -> ParsedT
         columns=parsed,
         bad=np.zeros(count, dtype=bool),
         skipped=~filled,
+        header=header,
     )
 
 
 def report_cells(tab: ParsedTab) -> None:
-    """Add a problem for every cell that failed to parse and every required cell left blank."""
+    """Add a problem for every cell that failed to parse and every required cell left blank, and
+    a warning for every text longer than `LONG_TEXT_LIMIT` characters (the row still counts)."""
     columns = tab.model.columns()
+    limit_en = f"{LONG_TEXT_LIMIT:,}"
+    limit_sv = limit_en.replace(",", "\u00a0")  # 1 000: the Swedish thousands separator
     for name, column in tab.columns.items():
         spec = columns[name]
+        tab.report(
+            name,
+            column.long_texts(),
+            Text(
+                sv=f"{spec.sv}: texten är längre än {limit_sv} tecken, troligen en inklistring "
+                "som blev fel.",
+                en=f"{spec.en}: the text is longer than {limit_en} characters, probably a paste "
+                "gone wrong.",
+            ),
+            Text(
+                sv="Töm cellen och skriv in det som ska stå där.",
+                en="Clear the cell and type in what belongs there.",
+            ),
+            severity="warning",
+        )
         for position, error in column.errors():
             tab.report(
                 name,

@@ -58,6 +58,25 @@ class DateColumn:
     ordinals: npt.NDArray[np.int64]
 
 
+@dataclass(frozen=True)
+class LeftOutInsats:
+    """An insats whose own row has an error: it, and every participant in it, count nowhere.
+
+    Attributes:
+        code: the Kod as written, or None when the Kod cell itself is unusable (blank, a formula
+            error, a personnummer, an overlong paste): the code must then not be shown.
+        cell: the A1 reference of the Kod cell on the Insatser tab, such as ``A7`` (the first
+            row's, when the code is on several rows).
+        participant_rows: the Deltagare rows in this insats that would count but for it: rows
+            with an error of their own (already in `rows_left_out`), felregistrering rows and
+            empty rows are not among them.
+    """
+
+    code: str | None
+    cell: str
+    participant_rows: int
+
+
 @dataclass
 class Dataset:
     """The validated sheet.
@@ -71,7 +90,7 @@ class Dataset:
             categoricals ``kommun`` and ``caseworker`` (matching keys, see `caseworker_key`).
         costs: ``insats`` (index), ``month`` (ordinal of the 1st), ``amount``; None without an
             Ekonomi tab.
-        staff: the Personal tab's valid rows (empty: everyone may use the bot).
+        staff: the Personal tab's valid rows.
         history: the Historik tab's valid rows.
         problems: what is wrong in the sheet, independent of the as-of date.
         rows_left_out: rows with an error in Insatser, Deltagare and Ekonomi.
@@ -79,7 +98,14 @@ class Dataset:
         date_columns: participants' dates, checked against an as-of date by `problems_as_of`.
         loaded_at: when the sheet was read (for "data from HH:MM").
         url: a link to the sheet, or None.
+        personal_tab: the title of the Personal tab as written in the sheet, or None when the
+            sheet has none (then no one is listed, and the bot stays closed unless told to open).
         stale: why this is an earlier read (the sheet cannot be read now), or None.
+        header_rows: tab title → 1-based row its headers were read from, for the tabs whose
+            headers are not on their first non-empty row (a title row above them, or headers
+            spanning two rows: then the lower one). Empty for a sheet laid out as usual.
+        insatser_left_out: the insatser whose own row has an error, in sheet order, with how
+            many participant rows each takes with it.
     """
 
     insatser: tuple[InsatsRow, ...]
@@ -93,8 +119,11 @@ class Dataset:
     date_columns: tuple[DateColumn, ...] = ()
     loaded_at: datetime | None = None
     url: str | None = None
+    personal_tab: str | None = None
     #: Set when the sheet could not be read and this is an earlier read: says why.
     stale: Text | None = None
+    header_rows: dict[str, int] = field(default_factory=dict)
+    insatser_left_out: tuple[LeftOutInsats, ...] = ()
     _index: dict[str, int] = field(default_factory=dict, repr=False)
     # Results the commands compute from the (immutable) data, kept per key: see `memo`.
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)

@@ -1,4 +1,4 @@
-"""pydantic schemas of the tabs of the shared spreadsheet (SPEC §2).
+"""pydantic schemas of the tabs of the shared spreadsheet (README, The spreadsheet).
 
 Each model is one valid row of a tab. Its fields are annotated with a :class:`Column`: the Swedish
 header, the English alternative, whether a value is required, and the parser that reads a cell as
@@ -9,22 +9,24 @@ can never disagree about what a cell means.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, NamedTuple
 
 import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler
 from pydantic_core import core_schema
 
 from sheets import categories
-from sheets.identity import contains_identity_number
+from sheets.identity import candidate_lines
 from sheets.problems import Text
 from sheets.values import (
+    LONG_TEXT_LIMIT,
     CellValueError,
+    IdentityNumberError,
     parse_amount,
     parse_date,
     parse_month,
@@ -35,6 +37,15 @@ from sheets.values import (
 )
 
 
+class TextCells(NamedTuple):
+    """A column of text cells read at once: what each cell parsed to (a value, None for a blank
+    cell, or the CellValueError its parser raised), and the positions of the cells whose text is
+    longer than `LONG_TEXT_LIMIT` (a warning each)."""
+
+    results: list[Any]
+    long: list[int]
+
+
 @dataclass(frozen=True)
 class Column:
     """A column of a tab: its headers, whether it must be filled in, and how its cells are read."""
@@ -43,10 +54,10 @@ class Column:
     en: str
     parse: Callable[[Any], Any]
     required: bool = False
-    #: `parse` for every cell of the column at once, returning each result or the
-    #: CellValueError it raises; exactly what `parse` gives. For a column whose values are mostly
-    #: distinct (IDs), where the loader's memo of parsed values cannot help.
-    parse_cells: Callable[[list[Any]], list[Any]] | None = None
+    #: `parse` for every cell of the column at once: each result or the CellValueError it raises,
+    #: exactly what `parse` gives, and which cells hold a long text. For a column whose values
+    #: are mostly distinct (IDs), where the loader's memo of parsed values cannot help.
+    parse_cells: Callable[[list[Any]], TextCells] | None = None
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
@@ -65,6 +76,14 @@ class Tab:
     required: bool
 
 
+_ID_FIX = Text(
+    sv="Ersätt det med en kod utan personuppgifter, till exempel RESAM-0042, och ta bort numret ur "
+    "versionshistoriken (Arkiv → Versionshistorik).",
+    en="Replace it with a code that holds no personal data, such as RESAM-0042, and remove the "
+    "number from the version history (File → Version history).",
+)
+
+
 def parse_participant_id(value: Any) -> str | None:
     """Return a Deltagar-ID, or None when blank.
 
@@ -72,42 +91,27 @@ def parse_participant_id(value: Any) -> str | None:
         CellValueError: the ID contains a personnummer or samordningsnummer (the message never
             repeats it), or a formula error.
     """
-    text = parse_text(value)
-    if text is not None and contains_identity_number(text):
-        raise CellValueError(
-            Text(
-                sv="Deltagar-ID innehåller ett personnummer eller samordningsnummer. Det får inte "
-                "finnas i arket.",
-                en="The Participant ID contains a personnummer or samordningsnummer. It must not be "
-                "in the sheet.",
-            ),
-            Text(
-                sv="Ersätt det med en kod utan personuppgifter, till exempel RESAM-0042, och ta "
-                "bort numret ur versionshistoriken.",
-                en="Replace it with a code that holds no personal data, such as RESAM-0042, and "
-                "remove the number from the version history.",
-            ),
-        )
-    return text
+    try:
+        return parse_text(value)
+    except IdentityNumberError:
+        raise IdentityNumberError(_ID_FIX) from None  # the fix for an ID: what to write instead
 
 
-# A Deltagar-ID needs a closer look when it starts with '#' (a formula error?) or holds six digits
-# in a row: every personnummer and samordningsnummer does (see sheets.identity).
-_SIX_DIGITS = re.compile(r"\d{6}")  # any Unicode digits
 _HASH_AFTER_NEWLINE = re.compile(r"\n#")
-# Digits 1-9 as "0": in ASCII text six digits in a row are then "000000", a substring `bytes.find`
-# finds several times faster than a regex.
-_DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
 
 
-def parse_participant_ids(values: list[Any]) -> list[Any]:
-    """Return what `parse_participant_id` gives for each value, or the CellValueError it raises.
+def parse_text_cells(values: list[Any], parse: Callable[[Any], Any]) -> TextCells:
+    """Return what `parse` gives for each value, or the CellValueError it raises, and which
+    texts are longer than `LONG_TEXT_LIMIT`.
 
-    The same answers as calling it value by value, for a whole column of IDs at once: most IDs
-    are plain codes, which are just their stripped text, so only blank cells, cells that are not
-    text and texts that start with '#' or hold six digits in a row go through
-    `parse_participant_id` itself.
+    For a column of text cells read with `parse_text` or a parser that, like
+    `parse_participant_id`, returns the stripped text of every cell but blank ones, formula errors
+    and personnummer. The same answers as calling `parse` value by value, for a whole column at
+    once: only blank cells, cells that are not text, texts that start with '#', and the few
+    texts `candidate_lines` finds a possible personnummer in go through `parse` itself.
     """
+    if not values:
+        return TextCells([], [])
     results: list[Any]
     try:
         results = list(map(str.strip, values))  # all text, as usual: stripped in C
@@ -115,34 +119,29 @@ def parse_participant_ids(values: list[Any]) -> list[Any]:
         # A cell that is not text becomes "#", so it takes the closer look too.
         results = [value.strip() if isinstance(value, str) else "#" for value in values]
     lengths = np.fromiter(map(len, results), dtype=np.int64, count=len(results))
-    # All the IDs in one text, a line each: the ID a match is in is the first whose line ends
-    # after the match starts.
-    ends = np.cumsum(lengths + 1)
     lines = "\n".join(results)
-    starts = _six_digits(lines, ends)
-    starts += [match.start() for match in _HASH_AFTER_NEWLINE.finditer("\n" + lines)]
-    closer = np.searchsorted(ends, starts, side="right")
+    # The texts that start with '#': the cell an offset is in is the first whose line ends after it.
+    ends = np.cumsum(lengths + 1)
+    hashes = [match.start() for match in _HASH_AFTER_NEWLINE.finditer("\n" + lines)]
+    closer = np.searchsorted(ends, hashes, side="right")
+    if lines.count("\n") != len(results) - 1:
+        # A cell holds a newline: one line a cell again (a number never spans a newline).
+        lines = "\n".join(text.replace("\n", " ") for text in results)
+    closer = np.union1d(closer, candidate_lines(lines))
     for position in np.union1d(closer, np.flatnonzero(lengths == 0)).tolist():
         try:
-            results[position] = parse_participant_id(values[position])
+            results[position] = parse(values[position])
         except CellValueError as error:
             results[position] = error.detached()
-    return results
+    long = [
+        p for p in np.flatnonzero(lengths > LONG_TEXT_LIMIT).tolist() if type(results[p]) is str
+    ]
+    return TextCells(results, long)
 
 
-def _six_digits(lines: str, ends: npt.NDArray[np.int64]) -> list[int]:
-    """Return where six digits in a row start in `lines`: at least once in every line that has
-    them (`ends` are the offsets just after each line's end)."""
-    if not lines.isascii():
-        return [match.start() for match in _SIX_DIGITS.finditer(lines)]
-    marks = lines.encode().translate(_DIGITS_AS_ZEROS)
-    found: list[int] = []
-    at = marks.find(b"000000")
-    while at != -1:
-        found.append(at)
-        next_line = int(ends[np.searchsorted(ends, at, side="right")])  # one hit a line is enough
-        at = marks.find(b"000000", next_line)
-    return found
+def parse_participant_ids(values: list[Any]) -> list[Any]:
+    """Return what `parse_participant_id` gives for each value, or the CellValueError it raises."""
+    return parse_text_cells(values, parse_participant_id).results
 
 
 def parse_birth_year(value: Any) -> int | None:
@@ -259,7 +258,7 @@ class DeltagareRow(SheetRow):
             "Participant ID",
             parse_participant_id,
             required=True,
-            parse_cells=parse_participant_ids,
+            parse_cells=functools.partial(parse_text_cells, parse=parse_participant_id),
         ),
     ]
     insats: Annotated[str, Column("Insats", "Project", parse_text, required=True)]

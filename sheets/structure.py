@@ -9,15 +9,13 @@ keeps answering from the last good read and the weekly post waits.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sheets.backends.base import RawTabs
-from sheets.columns import find_tab
+from sheets.columns import find_header, find_tab
 from sheets.dataset import Dataset
 from sheets.errors import SheetTabMissing
 from sheets.schemas import DeltagareRow, EkonomiRow, HistorikRow, InsatsRow, PersonalRow, SheetRow
 
-#: The tabs the figures cannot do without (SPEC §2: Ekonomi and Personal are optional, Historik
+#: The tabs the figures cannot do without (Ekonomi and Personal are optional, Historik
 #: is written by the bot).
 REQUIRED_TABS: tuple[type[SheetRow], ...] = tuple(
     model
@@ -30,7 +28,8 @@ def unusable_tab_error(tabs: RawTabs, data: Dataset) -> SheetTabMissing | None:
     """Return the error for the first required tab of `tabs` that is missing or unusable, or None.
 
     Unusable: the tab is there but empty, or its header row lacks a required column (`data`, the
-    Dataset loaded from `tabs`, has reported that on the header row). The message names the tab
+    Dataset loaded from `tabs`, has reported that on the header row, found as the loader finds
+    it: see `find_header`). The message names the tab
     and says what to do; it quotes no cell.
     """
     titles = list(tabs)
@@ -46,7 +45,8 @@ def unusable_tab_error(tabs: RawTabs, data: Dataset) -> SheetTabMissing | None:
                 f"{spec.sv} (eller {spec.en}); om den har tagits bort, återställ den från "
                 "versionshistoriken (Arkiv → Versionshistorik).",
             )
-        header_row = _header_row_number(tabs[title])
+        header = find_header(tabs[title], model)
+        header_row = header.index + 1 if header else None
         for problem in data.problems:
             if (
                 problem.tab == title
@@ -59,15 +59,4 @@ def unusable_tab_error(tabs: RawTabs, data: Dataset) -> SheetTabMissing | None:
                     f"The tab {title} cannot be used: {problem.message.en} {problem.fix.en}",
                     f"Fliken {title} går inte att använda: {problem.message.sv} {problem.fix.sv}",
                 )
-    return None
-
-
-def _header_row_number(rows: list[list[Any]]) -> int | None:
-    """Return the 1-based number of the first row with a filled cell (the header row), or None."""
-    for index, row in enumerate(rows):
-        if any(
-            value is not None and not (isinstance(value, str) and not value.strip())
-            for value in row
-        ):
-            return index + 1
     return None

@@ -1,12 +1,13 @@
 """Raw cell values → a validated Dataset and a list of problems (pure: no network, no clock).
 
-The rules of SPEC §2 "How rows are read": every cell is parsed by its column's parser; a row with an
+The rules of docs/figures.md, "Which rows count": every cell is parsed by its column's parser; a row with an
 error is left out of every figure and reported with its tab and A1 cell; every other row counts.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from sheets.dataset import (
     SUPPORT_KEYS,
     Dataset,
     DateColumn,
+    LeftOutInsats,
     caseworker_key,
 )
 from sheets.problems import Text
@@ -35,11 +37,14 @@ from sheets.schemas import (
     InsatsRow,
     PersonalRow,
 )
-from sheets.values import normalize_key, normalize_words
+from sheets.spelling import closest
+from sheets.values import LONG_TEXT_LIMIT, normalize_key, normalize_words
 
 # Ages at enrolment outside this range are unusual for Finsam and probably a typo (a warning).
 AGE_MIN, AGE_MAX = 16, 67
 _UNIX_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+# Codes longer than this are not repeated in messages (a paste gone wrong would fill the reply).
+_QUOTE_LIMIT = 40
 
 
 def load_dataset(
@@ -58,7 +63,7 @@ def load_dataset(
 
     insatser, all_codes = _check_insatser(insatser_tab)
     valid_codes = {normalize_key(row.kod): i for i, row in enumerate(insatser)}
-    participants, date_columns = _check_deltagare(deltagare_tab, valid_codes, all_codes)
+    participants, date_columns, taken = _check_deltagare(deltagare_tab, valid_codes, all_codes)
     costs = _check_ekonomi(ekonomi_tab, valid_codes, all_codes)
     for tab in (personal_tab, historik_tab):
         report_cells(tab)
@@ -80,7 +85,45 @@ def load_dataset(
         date_columns=date_columns,
         loaded_at=loaded_at,
         url=url,
+        header_rows=_header_rows(parsed),
+        insatser_left_out=_insatser_left_out(insatser_tab, taken),
+        personal_tab=personal_tab.title,
     )
+
+
+def _header_rows(tabs: Sequence[ParsedTab]) -> dict[str, int]:
+    """Return tab title → 1-based header row, for the tabs read whose headers are not on their
+    first non-empty row."""
+    return {
+        tab.title: tab.header.index + 1
+        for tab in tabs
+        if tab.usable and tab.title and tab.header and tab.header.index != tab.header.first_filled
+    }
+
+
+def _insatser_left_out(tab: ParsedTab, taken: dict[str, int]) -> tuple[LeftOutInsats, ...]:
+    """Return the insatser whose own row has an error, one per code, in sheet order.
+
+    `taken` counts, per code key, the participant rows left out only because of their insats.
+    """
+    if not tab.usable:
+        return ()
+    codes = tab.columns["kod"]
+    seen: set[str] = set()
+    left_out: list[LeftOutInsats] = []
+    for position in np.flatnonzero(tab.bad & ~tab.skipped).tolist():
+        code = codes.value(position)
+        if code is not None and len(code) > LONG_TEXT_LIMIT:
+            code = None  # a paste gone wrong is no code to show
+        rows = 0  # no participant row can name an unusable code
+        if code is not None:
+            key = normalize_key(code)
+            if key in seen:
+                continue  # a repeated code: one entry, at its first row
+            seen.add(key)
+            rows = taken.get(key, 0)
+        left_out.append(LeftOutInsats(code, tab.cell("kod", position), rows))
+    return tuple(left_out)
 
 
 def _models(tab: ParsedTab) -> list[Any]:
@@ -95,8 +138,18 @@ def _models(tab: ParsedTab) -> list[Any]:
 
 
 def suggest_code(code: str, codes: Sequence[str]) -> str | None:
-    """Return the existing code closest to `code`, or None when nothing is close."""
-    by_key = {normalize_key(c): c for c in codes}
+    """Return the existing code closest to `code`, or None when nothing is close.
+
+    Codes longer than a code can be (a paste gone wrong) are never suggested nor looked for:
+    comparing them would take seconds, and quoting them would fill the reply.
+    """
+    if len(code) > _QUOTE_LIMIT:
+        return None
+    short = [c for c in codes if len(c) <= _QUOTE_LIMIT]
+    typo = closest(code, short)  # one letter off or two swapped: RSEAM is RESAM, not SESAM
+    if typo is not None:
+        return typo
+    by_key = {normalize_key(c): c for c in short}
     match = difflib.get_close_matches(normalize_key(code), list(by_key), n=1, cutoff=0.6)
     return by_key[match[0]] if match else None
 
@@ -114,13 +167,13 @@ def _check_insatser(tab: ParsedTab) -> tuple[list[InsatsRow], list[str]]:
             seen.setdefault(key, []).append(position)
     for positions in seen.values():
         if len(positions) > 1:
-            code = codes[positions[0]]
+            code = _quoted(codes[positions[0]])
             tab.report(
                 "kod",
                 positions,
                 Text(
-                    sv=f"Koden {code} finns på flera rader.",
-                    en=f"The code {code} appears on more than one row.",
+                    sv=f"Koden {code}finns på {len(positions)} rader.",
+                    en=f"The code {code}appears on {len(positions)} rows.",
                 ),
                 Text(
                     sv="Ge varje insats en egen kod, eller ta bort dubbletten.",
@@ -141,6 +194,11 @@ def _check_insatser(tab: ParsedTab) -> tuple[list[InsatsRow], list[str]]:
     return _models(tab), all_codes
 
 
+def _quoted(code: str) -> str:
+    """Return `code` and a space, to name it in a message, or "" when it is too long to quote."""
+    return f"{code} " if len(code) <= _QUOTE_LIMIT else ""
+
+
 def _ordinals(tab: ParsedTab, name: str) -> npt.NDArray[np.int64]:
     if name not in tab.columns:
         return np.full(len(tab), NO_DATE, dtype=np.int64)
@@ -159,9 +217,11 @@ def _codes(tab: ParsedTab, name: str, keys: Sequence[str], missing: int) -> npt.
 
 def _check_deltagare(
     tab: ParsedTab, valid_codes: dict[str, int], all_codes: Sequence[str]
-) -> tuple[pd.DataFrame, tuple[DateColumn, ...]]:
+) -> tuple[pd.DataFrame, tuple[DateColumn, ...], dict[str, int]]:
+    """Check the Deltagare tab; return the participants, their date columns, and per insats code
+    key the rows valid on their own that are left out because their insats's row has errors."""
     if not tab.usable:
-        return _participant_frame({}), ()
+        return _participant_frame({}), (), {}
     # A felregistrering row is skipped before any other check: neither counted nor reported.
     if "avslutsorsak" in tab.columns:
         tab.skipped |= tab.columns["avslutsorsak"].mask(lambda value: value == categories.MISTAKE)
@@ -309,7 +369,11 @@ def _check_deltagare(
         for name, ordinals in (("inskriven", enrolled), ("avslutad", exited))
         if name in tab.columns
     )
-    return participants, date_columns
+    taken = Counter(
+        normalize_key(insats_column.value(position))
+        for position in np.flatnonzero(tab.valid & (insats == -2)).tolist()
+    )
+    return participants, date_columns, dict(taken)
 
 
 def _repeated_ids(tab: ParsedTab) -> npt.NDArray[np.intp]:
@@ -383,9 +447,9 @@ def _check_ekonomi(
                 "insats",
                 [position],
                 Text(
-                    sv=f"Insatsen {code} finns inte på fliken Insatser."
+                    sv=f"Insatsen {_quoted(code)}finns inte på fliken Insatser."
                     + (f" Menade du {suggestion}?" if suggestion else ""),
-                    en=f"The insats {code} is not on the Insatser tab."
+                    en=f"The insats {_quoted(code)}is not on the Insatser tab."
                     + (f" Did you mean {suggestion}?" if suggestion else ""),
                 ),
                 Text(

@@ -5,14 +5,26 @@ Every parser takes one raw cell value as a backend returns it (``str``, ``int``,
 and raises :class:`CellValueError` with a plain-language message and fix otherwise. Messages never
 quote the value itself: the cell may hold personal data.
 
-Rules (SPEC §2 "Values as people type them"):
+Rules (README, "The spreadsheet"):
 
 * Dates: ISO ``2026-03-15``, Swedish ``15/3/2026`` and ``15.3.2026`` (four-digit year), a Google
   serial number (only in a number cell: digits typed as text are not a date), a real date cell. A
   time of day is ignored.
 * Numbers: the comma is the decimal mark (``1500,50``), a dot alone is a decimal point, a text with
   both is ambiguous and an error. Spaces, non-breaking spaces, ``kr``, ``SEK`` and ``%`` are dropped.
+* Whole numbers (places, targets) may also carry the words people put around a count: ``20 st``,
+  ``20 st.``, ``20 platser``, ``20 pers``, ``20 personer``, ``20 deltagare``, ``ca 20``,
+  ``cirka 20``, ``100/år``, ``100 per år``, and the English ``20 places``, ``about 20``,
+  ``100/year``, ``100 per year``. ``ca 20`` is read as 20.
+* Months (Ekonomi): any date (the month it falls in), ``2026-03``, ``2026/03``, ``3/2026``,
+  ``03-2026``, ``3.2026``, and a month's name or its short form with a four-digit year, in Swedish
+  or English, any case, with or without a dot: ``mars 2026``, ``Mars 2026``, ``jan 2026``,
+  ``jan. 2026``, ``januari 2026``, ``sept 2026``, ``March 2026``. A two-digit year is refused
+  (``mar-26``, ``mars 26``, ``3/26``: the 26 may be a day of the month), and so is a month
+  without a year.
 * ``#REF!``, ``#N/A`` and other formula errors are errors of that cell.
+* A personnummer or samordningsnummer (:mod:`sheets.identity`) is an error in any cell read as
+  text, and in a number cell holding one (``8112189876``).
 """
 
 from __future__ import annotations
@@ -22,7 +34,11 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sheets.identity import contains_identity_number
 from sheets.problems import Text
+
+#: Text cells longer than this are probably a paste gone wrong: a warning, never quoted.
+LONG_TEXT_LIMIT = 1000
 
 
 class CellValueError(ValueError):
@@ -78,7 +94,38 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2
 _SWEDISH_DATE = re.compile(r"(\d{1,2})([/.])(\d{1,2})\2(\d{4})(?: \d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?")
 _UNIT = re.compile(r"(?i)(kr|sek|%|:-)$")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+_YEAR_MONTH = re.compile(r"(\d{4})[-/](\d{1,2})")
+_MONTH_YEAR = re.compile(r"(\d{1,2})[-/.](\d{4})")
+_NAMED_MONTH = re.compile(r"([^\W\d_]+)\.? ?(\d{4})")
+_MONTH_NAMES = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("januari", "january", "jan"),
+            ("februari", "february", "feb"),
+            ("mars", "march", "mar"),
+            ("april", "apr"),
+            ("maj", "may"),
+            ("juni", "june", "jun"),
+            ("juli", "july", "jul"),
+            ("augusti", "august", "aug"),
+            ("september", "sept", "sep"),
+            ("oktober", "october", "okt", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+# The words people put around a count: "ca 20", "20 st.", "100/år", "20 platser".
+_COUNT = re.compile(
+    r"(?:(?:ca\.?|c:a|cirka|ungefär|omkring|about|approx\.?|approximately|~) ?)?"
+    r"(?P<number>[^a-zåäö/~]+?) ?"
+    r"(?:(?:st\.?|stycken|pers\.?|personer|platser|plats|deltagare"
+    r"|places|people|persons|participants|pcs\.?) ?)?"
+    r"(?:(?:/|per) ?(?:år|year|yr)|om året|a year)?"
+)
 
 _FORMULA_MESSAGE = Text(
     sv="Cellen visar ett formelfel.",
@@ -88,6 +135,28 @@ _FORMULA_FIX = Text(
     sv="Rätta formeln eller skriv in värdet för hand.",
     en="Fix the formula or type the value in by hand.",
 )
+
+
+_IDENTITY_MESSAGE = Text(
+    sv="Cellen innehåller ett personnummer eller samordningsnummer, som inte får finnas i arket.",
+    en="The cell contains a personnummer or samordningsnummer, which must not be in the sheet.",
+)
+_IDENTITY_FIX = Text(
+    sv="Ta bort numret ur cellen och ur versionshistoriken (Arkiv → Versionshistorik).",
+    en="Remove the number from the cell and from the version history (File → Version history).",
+)
+
+
+class IdentityNumberError(CellValueError):
+    """A cell holds a personnummer or samordningsnummer. The message and fix never repeat it."""
+
+    def __init__(self, fix: Text = _IDENTITY_FIX) -> None:
+        super().__init__(_IDENTITY_MESSAGE, fix)
+
+
+def _refuse_identity_number(text: str) -> None:
+    if contains_identity_number(text):
+        raise IdentityNumberError()
 
 
 def is_blank(value: Any) -> bool:
@@ -165,6 +234,7 @@ def parse_date(value: Any) -> date | None:
         match = _SWEDISH_DATE.fullmatch(text)
         if match:
             return _make_date(int(match[4]), int(match[3]), int(match[1]))
+        _refuse_identity_number(text)
         if text.isdigit():
             raise _date_error(
                 Text(
@@ -176,23 +246,47 @@ def parse_date(value: Any) -> date | None:
 
 
 def parse_month(value: Any) -> date | None:
-    """Return the first day of the month in a cell (a date or ``YYYY-MM``), or None when blank.
+    """Return the first day of the month in a cell, or None when blank.
+
+    A month is a date, ``2026-03``, ``3/2026`` or a month's name with a four-digit year (see the
+    module docstring).
 
     Raises:
-        CellValueError: the cell holds neither a date nor a ``YYYY-MM`` month.
+        CellValueError: the cell holds no month, or a month with a two-digit year.
     """
-    if isinstance(value, str):
-        match = _MONTH.fullmatch(value.strip())
+    if isinstance(value, str) and len(value) <= 40:  # a long text is no month: skip the patterns
+        text = normalize_words(value)
+        match = _YEAR_MONTH.fullmatch(text)
         if match:
-            return _make_date(int(match[1]), int(match[2]), 1)
+            return _month(int(match[1]), int(match[2]))
+        match = _MONTH_YEAR.fullmatch(text)
+        if match:
+            return _month(int(match[2]), int(match[1]))
+        match = _NAMED_MONTH.fullmatch(text)
+        if match and match[1] in _MONTH_NAMES:
+            return _month(int(match[2]), _MONTH_NAMES[match[1]])
     try:
         day = parse_date(value)
+    except IdentityNumberError:
+        raise
     except CellValueError:
         raise CellValueError(
             Text(sv="Cellen är ingen månad.", en="The cell is not a month."),
-            Text(sv="Skriv månaden som 2026-03.", en="Write the month as 2026-03."),
+            Text(
+                sv="Skriv månaden som 2026-03 eller mars 2026 (med fyrsiffrigt år).",
+                en="Write the month as 2026-03 or mars 2026 (with a four-digit year).",
+            ),
         ) from None
     return day.replace(day=1) if day else None
+
+
+def _month(year: int, month: int) -> date:
+    if not 1 <= month <= 12:
+        raise CellValueError(
+            Text(sv="Månaden finns inte (1-12).", en="The month does not exist (1-12)."),
+            Text(sv="Skriv månaden som 2026-03.", en="Write the month as 2026-03."),
+        )
+    return _make_date(year, month, 1)
 
 
 def _number_error(message: Text) -> CellValueError:
@@ -222,6 +316,9 @@ def parse_number(value: Any) -> float | None:
     if isinstance(value, int | float):
         if not math.isfinite(value):
             raise _number_error(_NOT_A_NUMBER)
+        # Ten or twelve digits may be a personnummer typed without its dash.
+        if 1e9 <= abs(value) < 1e12 and float(value).is_integer():
+            _refuse_identity_number(str(int(abs(value))))
         return float(value)
     if not isinstance(value, str):
         raise _number_error(_NOT_A_NUMBER)
@@ -229,6 +326,7 @@ def parse_number(value: Any) -> float | None:
     if not text:
         return None
     _check_formula_error(text)
+    _refuse_identity_number(value)
     text = _UNIT.sub("", text).replace("\u2212", "-")  # U+2212 is the minus sign Word types
     if "," in text and "." in text:
         raise _number_error(
@@ -241,15 +339,25 @@ def parse_number(value: Any) -> float | None:
         text = text.replace(",", ".")
     if not _PLAIN_NUMBER.fullmatch(text):
         raise _number_error(_NOT_A_NUMBER)
-    return float(text)
+    number = float(text)
+    if not math.isfinite(number):  # hundreds of digits: a paste gone wrong, not a number
+        raise _number_error(_NOT_A_NUMBER)
+    return number
 
 
 def parse_whole_number(value: Any) -> int | None:
     """Return a whole number ≥ 0 from a cell, or None for a blank cell.
 
+    The words people put around a count are dropped: ``20 st``, ``ca 20``, ``100/år`` (see the
+    module docstring).
+
     Raises:
         CellValueError: not a number, a fraction, or negative.
     """
+    if isinstance(value, str) and len(value) <= 40:  # a long text is no count: skip the pattern
+        match = _COUNT.fullmatch(normalize_words(value))
+        if match:
+            value = match["number"]
     number = parse_number(value)
     if number is None:
         return None
@@ -304,7 +412,8 @@ def parse_text(value: Any) -> str | None:
     A number typed into a text column (a code like ``123``) is read as its digits.
 
     Raises:
-        CellValueError: the cell shows a formula error.
+        CellValueError: the cell shows a formula error, or holds a personnummer or
+            samordningsnummer (the message never repeats it).
     """
     if value is None:
         return None
@@ -312,12 +421,16 @@ def parse_text(value: Any) -> str | None:
         text = value.strip()
         if text.startswith("#"):
             _check_formula_error(text)
-        return text or None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date):
+        if not text:
+            return None
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    elif isinstance(value, datetime | date):
         return value.isoformat()[:10]
-    return str(value)
+    else:
+        text = str(value)
+    _refuse_identity_number(text)
+    return text
 
 
 def normalize_key(text: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from bot.config import Settings
+from bot.config import environment_names
 
 # `make test` runs a quick sample; `make fuzz` sets HYPOTHESIS_PROFILE=fuzz for 10 000 examples per
 # property with a fixed seed, so a failure found there can be run again.
@@ -22,8 +22,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 @pytest.fixture(autouse=True)
 def clean_settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Remove every finsam-bot setting from the environment for the duration of a test."""
-    for name in Settings.model_fields:
-        monkeypatch.delenv(name.upper(), raising=False)
+    for name in environment_names():
+        monkeypatch.delenv(name, raising=False)
     yield
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -24,7 +25,8 @@ from commands.language import Language
 from commands.reply import Alert, Paragraph, Reply, Table
 from sheets.backends.workbook import WorkbookBackend
 from sheets.cache import DatasetCache
-from sheets.demo import BUNDLED_ANCHOR, BUNDLED_PATH
+from sheets.demo import BUNDLED_ANCHOR, BUNDLED_PATH, demo_tabs
+from sheets.validate import load_dataset
 
 SV, EN = Language("sv"), Language("en")
 
@@ -96,6 +98,61 @@ def test_mrkdwn_control_characters_are_escaped() -> None:
     assert blocks[0]["text"]["text"] == "A & B <x>", "plain_text is not markup"
 
 
+#: A cell as an attacker would type it: end the code block, then bold text and a link.
+EVIL = "``` *LOGGA IN* <https://evil.example|klicka> ``` _kursiv_ ~struken~ `kod`"
+CODE_BLOCK = re.compile(r"```\n(.*?)\n```", flags=re.S)
+
+
+def mrkdwn_texts(blocks: list[dict[str, Any]]) -> list[str]:
+    """Every mrkdwn text of `blocks`, checked to be verbatim (no auto-linking by Slack)."""
+    objects = [block["text"] for block in blocks if block["type"] == "section"]
+    objects += [e for block in blocks if block["type"] == "context" for e in block["elements"]]
+    assert all(o["type"] == "mrkdwn" and o["verbatim"] is True for o in objects)
+    return [o["text"] for o in objects]
+
+
+def assert_shown_as_plain_text(blocks: list[dict[str, Any]], fallback: str) -> None:
+    """No text in `blocks` or the fallback can end a code block, link, mention or format."""
+    assert "<" not in fallback and "`" not in fallback and "*" not in fallback
+    for text in mrkdwn_texts(blocks):
+        assert "<" not in text, "no link or mention"
+        code = CODE_BLOCK.findall(text)
+        assert text.count("```") == 2 * len(code), "every code block ends where the bot ends it"
+        assert not any("`" in inside for inside in code)
+        for outside in CODE_BLOCK.split(text)[::2] if code else [text]:
+            assert "`" not in outside and "_" not in outside and "~" not in outside
+            assert "*LOGGA" not in outside and "*kursiv" not in outside
+
+
+def test_a_cell_with_backticks_markup_and_a_link_is_shown_as_it_is_written() -> None:
+    tabs = demo_tabs(BUNDLED_ANCHOR)
+    resam = tabs["Insatser"][1]
+    assert resam[0] == "RESAM"
+    resam[1], resam[2] = f"Resursteam {EVIL}", EVIL  # Namn and Huvudman
+    data = load_dataset(tabs)
+    for text in ("insats RESAM", "RESAM", "läge", "deltagare RESAM", "budget RESAM", "vecka"):
+        message = render_reply(answer(data, text, Context(BUNDLED_ANCHOR, SV)), SV)
+        assert_shown_as_plain_text(message.blocks, message.text)
+    card = render_reply(answer(data, "insats RESAM", Context(BUNDLED_ANCHOR, SV)), SV)
+    assert "LOGGA IN" in json.dumps(card.blocks, ensure_ascii=False), "the cell is shown"
+
+    # The same text in every kind of block the bot renders, outside code blocks too.
+    reply = Reply(
+        EVIL,
+        (Paragraph(EVIL), Alert(EVIL), Table(("Huvudman", "Antal"), ((EVIL, "3"),), title=EVIL)),
+        (EVIL,),
+    )
+    message = render_reply(reply, SV)
+    assert_shown_as_plain_text(message.blocks, message.text)
+    assert message.blocks[1]["text"]["text"] == (
+        "ˋˋˋ ∗LOGGA IN∗ &lt;https://evil.example|klicka&gt; ˋˋˋ ˍkursivˍ ∼struken∼ ˋkodˋ"
+    )
+    [table] = CODE_BLOCK.findall(message.blocks[3]["text"]["text"])
+    assert "ˋˋˋ *LOGGA IN* &lt;https://evil.example|klicka&gt;" in table, (
+        "inside a code block only the backticks and entities need changing"
+    )
+
+
 def test_a_long_title_is_cut_to_the_header_limit() -> None:
     blocks = render_reply(Reply("Å" * 400), SV).blocks
     assert len(blocks[0]["text"]["text"]) == MAX_HEADER_CHARS
@@ -129,7 +186,7 @@ def test_more_than_fifty_blocks_are_trimmed_with_a_note() -> None:
         assert len(blocks) == MAX_BLOCKS
         assert blocks[-1]["type"] == "context"
         note = blocks[-2]["text"]["text"]
-        assert word in note and "finsam-bot check" in note
+        assert word in note and "finsam-bot" not in note, "no command line in Slack"
         shown_rows = len(code_lines(blocks)) - 2 * (len(blocks) - 4)  # minus header and rule
         hidden = int(re.search(r"(\d+)", note)[1])  # type: ignore[index]
         assert shown_rows + hidden == 2000

@@ -218,16 +218,15 @@ def test_the_bots_cache_prepares_each_read_for_todays_questions(demo_workbook: P
     def not_prepared() -> None:
         raise AssertionError("computed by a question, not by the read")
 
-    for key in prepared_keys(today, settings.language):
+    for key in prepared_keys(today, settings.language, settings.small_count_min):
         data.memo(key, not_prepared)
 
 
-def prepared_keys(today: date, language: str) -> list[tuple[Any, ...]]:
+def prepared_keys(today: date, language: str, small_count_min: int) -> list[tuple[Any, ...]]:
     """What `commands.dispatch.prepare` works out for `today`, as `Dataset.memo` keys."""
     return [
         ("figures", today),
-        ("group counts", "kommun", today),
-        ("group counts", "caseworker", today),
+        ("cube", today, small_count_min),
         ("problem table", today, language),
     ]
 
@@ -237,13 +236,13 @@ def test_what_prepare_works_out_survives_pickling(demo_workbook: Path) -> None:
     Dataset may be lost on the way (a lambda would not pickle at all)."""
     data = open_cache(Settings(_env_file=None), prepare=False).get()  # type: ignore[call-arg]
     as_of = date(2026, 11, 23)
-    prepare(data, as_of, Language("sv"))
+    prepare(data, as_of, Language("sv"), 5)
     copy: Dataset = pickle.loads(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
 
     def not_prepared() -> None:
         raise AssertionError("lost on the way")
 
-    for key in prepared_keys(as_of, "sv"):
+    for key in prepared_keys(as_of, "sv", 5):
         copy.memo(key, not_prepared)
     context = Context(as_of, Language("sv"))
     for question in ("läge", "deltagare RESAM", "kontroll", "mål", "budget", "vecka"):

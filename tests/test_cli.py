@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_SHEET, EXIT_USAGE, main
+from bot.cli import EXIT_OK, EXIT_OUTPUT, EXIT_PROBLEMS, EXIT_SHEET, EXIT_USAGE, main
+from bot.config import environment_names
 from sheets.demo import BUNDLED_ANCHOR
 
 AS_OF = BUNDLED_ANCHOR.isoformat()
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -44,9 +46,38 @@ def test_ask_caseload_matches_figures_json(
 def test_ask_in_english(
     demo_workbook: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("LANGUAGE", "en")
+    monkeypatch.setenv("FINSAM_LANGUAGE", "en")
     _, out, _ = run(capsys, "ask", "caseload RESAM", "--as-of", AS_OF)
     assert "Active:" in out and "Gender (active)" in out
+
+
+@pytest.mark.parametrize(
+    ("locale", "english"),
+    [("sv_SE:sv", False), ("en", True)],
+)
+def test_the_system_locale_in_language_never_stops_the_bot(
+    demo_workbook: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    locale: str,
+    english: bool,
+) -> None:
+    """LANGUAGE is the standard locale list; the old setting counts only when exactly sv or en."""
+    monkeypatch.setenv("LANGUAGE", locale)
+    status, out, _ = run(capsys, "ask", "hjälp", "--as-of", AS_OF)
+    assert status == EXIT_OK
+    assert out.startswith("How to use" if english else "Så använder du")
+    monkeypatch.setenv("FINSAM_LANGUAGE", "sv")
+    _, out, _ = run(capsys, "ask", "hjälp", "--as-of", AS_OF)
+    assert out.startswith("Så använder du"), "FINSAM_LANGUAGE wins"
+
+
+def test_a_wrong_finsam_language_is_a_setting_error(
+    demo_workbook: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FINSAM_LANGUAGE", "sv_SE")
+    status, _, err = run(capsys, "ask", "läge")
+    assert status == EXIT_USAGE and "FINSAM_LANGUAGE" in err and "Traceback" not in err
 
 
 def test_ask_me_uses_the_personal_tab(
@@ -98,11 +129,32 @@ def test_check_exits_0_on_a_clean_sheet(
     book.active.append(["Kod", "Namn", "Start"])
     book.active.append(["RESAM", "Resursteam", "2026-01-01"])
     book.create_sheet("Deltagare").append(["Deltagar-ID", "Insats", "Kön", "Inskriven"])
+    personal = book.create_sheet("Personal")
+    personal.append(["Slack-ID", "Namn", "Roll"])
+    personal.append(["U0DEMO01", "Karin Berg", "samordnare"])
     book.save(tmp_path / "clean.xlsx")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("WORKBOOK_PATH", str(tmp_path / "clean.xlsx"))
     status, out, _ = run(capsys, "check", "--as-of", AS_OF)
     assert (status, out) == (EXIT_OK, "")
+
+    # Who may ask: everyone when the Personal tab is empty, or with OPEN_ACCESS; no one without.
+    book.remove(personal)
+    book.save(tmp_path / "clean.xlsx")
+    status, out, err = run(capsys, "check", "--as-of", AS_OF)
+    assert status == EXIT_OK and err == "0 fel, 1 varning, 0 rader räknas inte.\n"
+    [line] = out.splitlines()
+    assert line.startswith(
+        "Personal!-\tvarning\tArket har ingen flik Personal, så boten svarar ingen"
+    )
+    book.create_sheet("Personal")
+    book.save(tmp_path / "clean.xlsx")
+    _, out, _ = run(capsys, "check", "--as-of", AS_OF)
+    assert out.startswith("Personal!-\tvarning\tFliken Personal är tom: alla i arbetsytan")
+    monkeypatch.setenv("OPEN_ACCESS", "true")
+    monkeypatch.setenv("FINSAM_LANGUAGE", "en")
+    _, out, _ = run(capsys, "check", "--as-of", AS_OF)
+    assert out.startswith("Personal!-\twarning\tOPEN_ACCESS is set: everyone in the workspace")
 
 
 def test_missing_workbook_says_what_to_do(
@@ -138,6 +190,61 @@ def test_demo_data_writes_a_workbook(
     monkeypatch.setenv("WORKBOOK_PATH", str(tmp_path / "d.xlsx"))
     _, out, _ = run(capsys, "ask", "läge", "--as-of", "2027-05-01")
     assert "insatser pågår" in out
+
+
+def test_demo_data_where_it_cannot_be_written_says_so_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    (tmp_path / "a-folder.xlsx").mkdir()
+    for target in (a_file / "demo.xlsx", tmp_path / "a-folder.xlsx"):
+        status, out, err = run(capsys, "demo-data", str(target))
+        assert status == EXIT_OUTPUT and out == ""
+        [line] = err.splitlines()
+        assert line.startswith(f"finsam-bot: kan inte skriva {target}: ")
+    status, _, err = run(capsys, "demo-data", str(tmp_path / "demo.csv"))
+    assert status == EXIT_USAGE and ".xlsx" in err
+    assert not (tmp_path / "demo.csv").exists()
+
+
+def bot_process(*argv: str, cwd: Path, stdout: int, env: dict[str, str] | None = None) -> int:
+    """Run ``python -m bot ARGV`` with no settings of the developer's; return its exit status.
+
+    Its stderr is checked for a traceback; `stdout` is the file descriptor it writes to.
+    """
+    clean = {key: value for key, value in os.environ.items() if key not in environment_names()}
+    clean["PYTHONPATH"] = str(ROOT)
+    process = subprocess.run(
+        [sys.executable, "-m", "bot", *argv],
+        cwd=cwd, env=clean | (env or {}), stdout=stdout, stderr=subprocess.PIPE, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in process.stderr, process.stderr
+    assert len(process.stderr.strip().splitlines()) <= 2, process.stderr
+    return process.returncode
+
+
+@pytest.mark.parametrize("argv", [("figures", "--json"), ("check",)])
+def test_output_closed_early_ends_quietly_with_a_status(tmp_path: Path, argv: tuple[str]) -> None:
+    """As ``finsam-bot figures --json | head`` does once head has read enough: the reading end
+    of the pipe is closed before the bot writes."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        status = bot_process(*argv, "--as-of", AS_OF, cwd=tmp_path, stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert status == EXIT_OUTPUT
+
+
+def test_demo_data_into_an_unwritable_place_in_a_real_process(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    target = tmp_path / "a-file" / "demo.xlsx"
+    assert bot_process("demo-data", str(target), cwd=tmp_path, stdout=subprocess.DEVNULL) == (
+        EXIT_OUTPUT
+    )
 
 
 def test_chat_answers_until_quit(

@@ -83,3 +83,19 @@ def test_a_big_tab_is_read_in_slices_with_nothing_lost_between_them() -> None:
     )
     assert len(data.participants) == 2500 - 2
     assert {p.cell for p in data.problems} == {"C2003", "G2003"}
+
+
+def test_long_texts_found_by_the_id_parser_are_those_found_cell_by_cell() -> None:
+    long = "x" * 1001
+    ids: list[Any] = [f"B{n:06d}" for n in range(2500)]
+    for position in (0, 999, 1000, 2499):
+        ids[position] = long + str(position)
+    ids[5] = "#" + long  # starts with '#' but is no formula error: a long text all the same
+    ids[6] = long + " 811218-9876"  # a personnummer: an error, not a long text
+    ids[7] = " " * 2000  # blank
+    wanted = {"deltagar_id": (0, COLUMNS["deltagar_id"])}
+    together = parse_columns([[value] for value in ids], wanted)["deltagar_id"]
+    assert together.long_cells is not None  # found by the ID parser, not looked for again
+    alone = parse_column(ids, COLUMNS["deltagar_id"].parse)
+    assert alone.long_cells is None
+    assert together.long_texts().tolist() == alone.long_texts().tolist() == [0, 5, 999, 1000, 2499]

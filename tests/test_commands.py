@@ -155,7 +155,7 @@ def test_caseload_by_kommun_person_and_me() -> None:
     assert "Aktiva: 12" in ask("deltagare anna lind").as_text()
     mine = ask("deltagare mig", user_id="U0ANNA1")
     assert mine.title == "Ärenden för Anna Lind"
-    assert "Aktiva: 12" in mine.as_text() and "Avslutade: 0 denna vecka, 14 i år" in mine.as_text()
+    assert "Aktiva: 12." in mine.as_text() and "RESAM       12" in mine.as_text()
     assert ask("deltagare <@U0ANNA1>").title == "Ärenden för Anna Lind"
     unknown = ask("deltagare Fagerstad")
     assert unknown.is_help and "Menade du Fagersta?" in unknown.as_text()
@@ -214,3 +214,116 @@ def test_an_insats_whose_row_has_errors_is_named_as_such() -> None:
     for text in ("insats BAD", "deltagare bad", "budget BAD"):
         reply = ask(text, tabs)
         assert reply.is_help and "har fel på fliken Insatser" in reply.as_text(), text
+
+
+# -- roles, typos, wording ----------------------------------------------------------------------
+
+
+def two_caseworkers() -> dict[str, Any]:
+    tabs = reasons_sheet(arbete=5)
+    tabs["Personal"] = [
+        ["Slack-ID", "Namn", "Roll"],
+        ["U0ANNA1", "Anna Lind", "handläggare"],
+        ["U0EVA02", "Eva Berg", "samordnare"],
+        ["U0LAS03", "Lasse Ek", "läsare"],
+    ]
+    return tabs
+
+
+@pytest.mark.parametrize(
+    ("role", "question", "allowed"),
+    [
+        ("samordnare", "deltagare <@U0ANNA1>", True),
+        ("samordnare", "deltagare anna lind", True),
+        ("handläggare", "deltagare mig", True),
+        ("handläggare", "deltagare <@U0ANNA1>", True),  # that is me
+        ("handläggare", "deltagare <@U0EVA02>", False),
+        ("handläggare", "deltagare anna lind", True),
+        ("läsare", "deltagare mig", False),
+        ("läsare", "deltagare <@U0ANNA1>", False),
+        ("läsare", "deltagare RESAM", True),
+        ("läsare", "deltagare fagersta", True),
+        (None, "deltagare <@U0EVA02>", True),  # no Personal limits: the command line
+    ],
+)
+def test_roles_decide_whose_caseload_is_shown(
+    role: str | None, question: str, allowed: bool
+) -> None:
+    reply = ask(question, two_caseworkers(), user_id="U0ANNA1", role=role)
+    assert reply.is_help is not allowed, reply.as_text()
+    if not allowed:
+        assert "roll" in reply.as_text().casefold()
+        assert "Aktiva" not in reply.as_text()
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("RSEAM", "RESAM"), ("RESAMM", "RESAM"), ("deltagre", "deltagare")]
+)
+def test_a_lone_misspelled_word_gets_did_you_mean(typed: str, meant: str) -> None:
+    reply = ask(typed)
+    assert reply.is_help and f"Menade du {meant}?" in reply.as_text()
+
+
+def test_a_lone_personnummer_is_neither_echoed_nor_guessed_at() -> None:
+    text = ask("870412-9827").as_text()
+    assert "870412" not in text and "Menade du" not in text
+
+
+def test_one_insats_and_one_participant_are_singular() -> None:
+    tabs = {
+        "Insatser": INSATSER,
+        "Deltagare": [HEADER, ["A1", "RESAM", "K", "Fagersta", "2026-02-01", None, None, None]],
+    }
+    assert "1 insats pågår med 1 aktiv deltagare." in ask("läge", tabs).as_text()
+    english = ask("status", tabs, language=Language("en")).as_text()
+    assert "1 project is running with 1 active participant." in english
+
+
+def test_a_name_that_starts_with_its_code_is_not_repeated_in_the_title() -> None:
+    tabs = reasons_sheet(arbete=5)
+    tabs["Insatser"] = [INSATSER[0], ["RESAM", "RESAM – resursteam", None, "2025-01-01"]]
+    assert ask("insats RESAM", tabs).title == "RESAM – resursteam"
+    assert ask("insats RESAM").title == "RESAM – Resursteam"
+
+
+def test_over_budget_shows_in_the_card_and_in_status() -> None:
+    tabs = reasons_sheet(arbete=5)
+    tabs["Ekonomi"] = [["Insats", "Månad", "Belopp (kr)"], ["RESAM", "2026-03", 130000]]
+    for question in ("insats RESAM", "läge"):
+        text = ask(question, tabs).as_text()
+        assert "över budget: 130 000 kr av 120 000 kr (108 %)" in text, question
+    tabs["Ekonomi"][1][2] = 100000
+    assert "över budget" not in ask("läge", tabs).as_text()
+
+
+def test_english_replies_name_categories_in_english() -> None:
+    tabs = reasons_sheet(arbete=5)
+    header = [*HEADER, "Försörjning vid start"]
+    rows = [[*row, "försörjningsstöd"] for row in tabs["Deltagare"][1:]]
+    tabs["Deltagare"] = [header, *rows]
+    text = ask("caseload RESAM", tabs, language=Language("en")).as_text()
+    assert "social assistance" in text and "försörjningsstöd" not in text
+
+
+def test_status_and_caseload_name_an_insats_left_out_and_its_participant_rows() -> None:
+    tabs = reasons_sheet(arbete=5)
+    tabs["Insatser"] = [*INSATSER, ["BROKEN", "Trasig", None, "15/13/2026"]]
+    tabs["Deltagare"] = [
+        *tabs["Deltagare"],
+        ["B1", "BROKEN", "K", None, "2026-02-01", None, None, None],
+        ["B2", "broken", "M", None, "2026-02-01", None, None, None],
+    ]
+    for question in ("läge", "deltagare", "deltagare fagersta"):
+        text = ask(question, tabs).as_text()
+        assert "BROKEN räknas inte, eftersom raden på fliken Insatser (A4) har fel." in text
+        assert "Inte heller 2 deltagarrader som hör till den räknas" in text, question
+    english = ask("status", tabs, language=Language("en")).as_text()
+    assert "Neither are the 2 participant rows that belong to it" in english
+
+
+def test_check_says_which_row_the_headers_were_read_from() -> None:
+    tabs = reasons_sheet(arbete=5)
+    tabs["Deltagare"] = [["Deltagare 2026"], *tabs["Deltagare"]]
+    text = ask("kontroll", tabs).as_text()
+    assert "Fliken Deltagare: rubrikerna lästes från rad 2" in text
+    assert "rubrikerna lästes" not in ask("kontroll").as_text()

@@ -1,10 +1,11 @@
-"""The figures of SPEC §3 on hand-built edge cases."""
+"""The figures of docs/figures.md on hand-built edge cases."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pytest
 
 from commands.figures import (
@@ -270,22 +271,37 @@ def test_figures_do_not_depend_on_the_day_they_are_computed() -> None:
     assert first["totals"]["active"] == 1
 
 
-def test_counts_per_kommun_and_caseworker_are_the_counts_of_their_participants() -> None:
-    """The tables worked out once per read give what counting the selected rows gives."""
-    from commands.figures import count_table, select_counts
+def test_cube_counts_per_kommun_and_caseworker_are_the_counts_of_their_participants() -> None:
+    """The kommun and caseworker tables of the protected cube hold what counting gives; a
+    caseworker written by name and by Slack ID (Personal links them) is one person."""
+    from commands.cube import person_key, protected_cube
     from sheets.backends.workbook import WorkbookBackend
+    from sheets.dataset import NO_DATE
     from sheets.demo import BUNDLED_ANCHOR, BUNDLED_PATH
 
     data = load_dataset(WorkbookBackend(BUNDLED_PATH).read_tabs())
     participants = data.participants
+    insats = participants["insats"].to_numpy()
     for as_of in (BUNDLED_ANCHOR, date(BUNDLED_ANCHOR.year, 1, 2)):
-        for column in ("kommun", "caseworker"):
-            values = list(participants[column].cat.categories)
-            assert len(values) > 2, "the demo sheet has several of each"
-            for selected in ([values[0]], values[1:3], [], ["nobody at all"]):
-                counted = count_table(
-                    participants[participants[column].isin(selected).to_numpy()],
-                    len(data.insatser),
-                    Periods(as_of),
-                )
-                assert select_counts(data, as_of, column, selected) == counted
+        day = as_of.toordinal()
+        exited = participants["exited"].to_numpy()
+        active = (participants["enrolled"].to_numpy() <= day) & (
+            (exited > day) | (exited == NO_DATE)
+        )
+        cube = protected_cube(data, as_of, 5)
+        for column, table, key in (
+            ("kommun", cube.kommun, str),
+            ("caseworker", cube.caseworker, lambda text: person_key(data, text)),
+        ):
+            cells = participants[column].astype(object).to_numpy()
+            keys = np.array([None if c is None or c != c else key(str(c)) for c in cells])
+            shown = [k for k, on in zip(table.keys, table.shown, strict=True) if on]
+            assert len(shown) > 2, "the demo sheet has several of each"
+            for position, value in enumerate(table.keys):
+                if not table.shown[position]:
+                    continue
+                mine = active & (keys == value)
+                counted = np.bincount(insats[mine], minlength=len(data.insatser))
+                assert table.protection.values[:-1, position].tolist() == counted.tolist()
+                assert table.protection.values[-1, position] == counted.sum()
+    assert person_key(data, data.staff[0].namn) == data.staff[0].slack_id

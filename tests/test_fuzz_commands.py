@@ -70,7 +70,7 @@ def _luhn_digit(nine: str) -> str:
 
 @st.composite
 def identity_numbers(draw: st.DrawFn) -> str:
-    """A valid personnummer or samordningsnummer, written in any of the ways SPEC §2 allows."""
+    """A valid personnummer or samordningsnummer, written in any of the ways the sheet rules allow."""
     born = draw(st.dates(date(1900, 1, 1), date(2025, 12, 31)))
     day = born.day + (60 if draw(st.booleans()) else 0)  # samordningsnummer: day + 60
     short = f"{born:%y%m}{day:02d}"
@@ -158,7 +158,7 @@ def command_texts(draw: st.DrawFn) -> str:
 def _shows(number: str, text: str) -> bool:
     """Whether `text` holds `number` (with or without its separator) as a number of its own.
 
-    Inside a longer run of digits it is no personnummer (SPEC §2), and such a run may be echoed.
+    Inside a longer run of digits it is no personnummer, and such a run may be echoed.
     """
     forms = {number, number.replace("-", "").replace("+", "")}
     return any(re.search(rf"(?<!\d){re.escape(form)}(?!\d)", text) for form in forms)

@@ -97,6 +97,68 @@ def test_configure_logging_replaces_its_own_handler_only() -> None:
     assert "Added job" not in second.getvalue()
 
 
+@pytest.mark.parametrize(
+    ("logger", "level", "message", "args", "event"),
+    [
+        (
+            "slack_bolt.App",
+            logging.WARNING,
+            "Unhandled request ({'event': {'text': 'MARKER'}})",
+            (),
+            "Unhandled request",
+        ),
+        (
+            "slack_bolt.App",
+            logging.ERROR,
+            "Failed to run listener function (error: 'MARKER')",
+            (),
+            "Failed to run listener function",
+        ),
+        (
+            "gunicorn.error",
+            logging.WARNING,
+            "Invalid request from ip=10.0.0.1: Invalid Request Line 'MARKER'",
+            (),
+            "Invalid request from ip=10.0.0.1",
+        ),
+        (
+            "gunicorn.error",
+            logging.ERROR,
+            "Error handling request %s",
+            ("/slack/events?text=MARKER",),
+            "Error handling request",
+        ),
+        # About the process, not a request: kept whole.
+        (
+            "gunicorn.error",
+            logging.INFO,
+            "Booting worker with pid: %s",
+            (42,),
+            "Booting worker with pid: 42",
+        ),
+        ("bot.server", logging.ERROR, "cannot start (%s)", ("x",), "cannot start (x)"),
+    ],
+)
+def test_library_lines_that_may_quote_a_request_keep_only_their_fixed_wording(
+    logger: str, level: int, message: str, args: tuple[Any, ...], event: str
+) -> None:
+    line = EventFormatter().format(logging.LogRecord(logger, level, "", 1, message, args, None))
+    assert line.endswith(f'event="{event}"'), line
+    assert "MARKER" not in line
+
+
+def test_bolts_line_for_a_refused_request_becomes_the_bots_own() -> None:
+    stream = io.StringIO()
+    configure_logging(logging.INFO, stream)
+    logging.getLogger("slack_bolt.RequestVerification").info(
+        "Invalid request signature detected (signature: v0=1, timestamp: 1, body: "
+        "text=MARKER&response_url=https%3A%2F%2Fhooks.slack.com%2FMARKER)"
+    )
+    [line] = stream.getvalue().splitlines()
+    assert 'level=WARNING logger=slack_bolt.RequestVerification event="request refused"' in line
+    assert "SLACK_SIGNING_SECRET" in line and "MARKER" not in line
+
+
 def test_gunicorn_logs_in_the_same_format() -> None:
     from gunicorn.config import Config
 
@@ -199,7 +261,7 @@ def run_the_bot(sheets: FakeSheetsApi, slack: FakeSlackApi, *, questions: int = 
 
     posted = len(slack.calls("chat.postMessage"))
     slack.fail_next("chat.postMessage", 500, times=3)  # an answer Slack will not take
-    mention(app, "deltagare Markerstad", "Ev0LOGFAIL")
+    mention(app, "deltagare Markerstad dela", "Ev0LOGFAIL")
     assert len(slack.wait_for("chat.postMessage", posted + 3, timeout=10)) == posted + 3
     time.sleep(0.1)  # the error handler logs after the last try
 

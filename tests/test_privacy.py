@@ -1,93 +1,178 @@
-"""Small-count suppression (SPEC §7): no hidden cell of a breakdown can be worked out.
+"""Cell suppression (commands.disclosure): no hidden cell can be narrowed by what is shown.
 
-The property is checked the way a reader would attack a table: knowing the total and the rule
-(``<N`` is 1..N-1, ``..`` is 0 or at least N, and when every cell is withheld any value), find
-every value each hidden cell can take in some assignment that fits all the shown cells and the
-total. Every hidden cell must have at least two. The reasoning here is a subset-sum search written
-independently of ``commands.privacy``'s interval arithmetic.
+Each property sets up what a reader knows (row totals, shown cells, the total row, group sums)
+as linear constraints and checks with a linear programme that every hidden cell keeps an
+interval at least the threshold wide, or its whole row's range when the row is smaller.
 """
 
 from __future__ import annotations
 
-from hypothesis import example, given, settings
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
-from commands.privacy import HIDDEN_MARK, suppress
+from commands.disclosure import HIDDEN, Protection, protect, protect_grouped
+from tests.privacy_lp import Model
 
-
-def allowed_values(shown: str, minimum: int, total: int, all_withheld: bool) -> set[int]:
-    """Return the values a cell shown as `shown` may have, in the reader's eyes."""
-    if shown == f"<{minimum}":
-        return set(range(1, minimum))
-    if shown == HIDDEN_MARK:
-        if all_withheld:
-            return set(range(total + 1))
-        return {0} | set(range(minimum, total + 1))
-    return {int(shown)}
+T = 5
 
 
-def possible_values(shown: dict[str, str], minimum: int, total: int) -> dict[str, set[int]]:
-    """Return, for every cell, each value it takes in some assignment consistent with `shown`."""
-    all_withheld = all(value == HIDDEN_MARK for value in shown.values())
-    allowed = {
-        key: allowed_values(value, minimum, total, all_withheld) for key, value in shown.items()
-    }
-    keys = list(shown)
-    # reachable[i] = the sums the cells keys[:i] can make; suffix[i] the same for keys[i:].
-    prefix = [{0}]
-    for key in keys:
-        prefix.append({s + v for s in prefix[-1] for v in allowed[key] if s + v <= total})
-    suffix = [{0}]
-    for key in reversed(keys):
-        suffix.append({s + v for s in suffix[-1] for v in allowed[key] if s + v <= total})
-    suffix.reverse()
-    result: dict[str, set[int]] = {}
-    for i, key in enumerate(keys):
-        others = {a + b for a in prefix[i] for b in suffix[i + 1] if a + b <= total}
-        result[key] = {v for v in allowed[key] if total - v in others}
-    return result
+def reader(values: np.ndarray, in_total: np.ndarray, protection: Protection) -> Model:
+    """Return what a reader knows of a protected table: row totals, shown cells and totals."""
+    units, columns = values.shape
+    model = Model(units, columns)
+    rows_in_total = np.flatnonzero(in_total)
+    for row in range(units):
+        model.know(model.total([row], range(columns)), values[row].sum())
+    for row in range(units + 1):
+        for column in range(columns):
+            if not protection.hidden[row, column]:
+                rows = [row] if row < units else rows_in_total
+                model.know(model.total(rows, [column]), protection.values[row, column])
+    return model
 
 
-# At least two cells: a breakdown of one cell is its total, which the reply shows anyway (every
-# breakdown the bot shows has three or more: genders, age bands, support, exit reasons).
-counts_strategy = st.dictionaries(
-    st.sampled_from(["kvinna", "man", "annat", "16-19", "20-24", "okänd", "arbete", "övrigt"]),
-    st.integers(min_value=0, max_value=30),
-    min_size=2,
-    max_size=8,
-)
+def narrowed(
+    values: np.ndarray,
+    in_total: np.ndarray,
+    protection: Protection,
+    model: Model,
+    shown: np.ndarray | None = None,
+) -> list[tuple[int, int, float, float]]:
+    """Return every hidden shown cell whose interval is narrower than it must be."""
+    units, columns = values.shape
+    shown = np.ones(columns, dtype=bool) if shown is None else shown
+    rows_in_total = np.flatnonzero(in_total)
+    bad = []
+    for row, column in zip(*np.nonzero(protection.hidden), strict=True):
+        if not shown[column]:
+            continue
+        rows = [int(row)] if row < units else rows_in_total
+        low, high = model.interval(model.total(rows, [int(column)]))
+        need = min(T, protection.values[row].sum())
+        if high - low < need - 1e-6:
+            bad.append((int(row), int(column), low, high))
+    return bad
 
 
-@settings(max_examples=400, deadline=None)
-@given(counts=counts_strategy, minimum=st.integers(min_value=0, max_value=8))
-@example(counts={"arbete": 5, "studier": 1, "arbetssökande": 7, "övrigt": 1}, minimum=5)
-@example(counts={"kvinna": 3, "man": 10}, minimum=5)
-@example(counts={"kvinna": 0, "man": 0, "annat": 2}, minimum=5)
-@example(counts={"kvinna": 1, "man": 0}, minimum=5)
-def test_no_suppressed_cell_can_be_derived(counts: dict[str, int], minimum: int) -> None:
-    shown = suppress(counts, minimum)
-    assert set(shown) == set(counts)
-    total = sum(counts.values())
+def test_the_differencing_attack_of_two_insatser_finds_nothing() -> None:
+    # BIG: 10 women, 10 men; SMALL: 10 women, 2 men. Hiding only SMALL's men would not do:
+    # all men (12) minus BIG's men (10) gives them away.
+    values = np.array([[10, 10], [10, 2]])
+    in_total = np.array([True, True])
+    only_primary = Protection(
+        np.vstack([values, values.sum(axis=0)]),
+        np.array([[False, False], [False, True], [False, False]]),
+        np.zeros(3, dtype=bool),
+    )
+    model = reader(values, in_total, only_primary)
+    assert model.interval(model.cell(1, 1)) == (2.0, 2.0)  # the attack works on that
 
-    if minimum <= 1:
-        assert shown == {key: str(value) for key, value in counts.items()}
-        return
-    for key, value in counts.items():
-        if 0 < value < minimum:
-            assert shown[key] in (f"<{minimum}", HIDDEN_MARK), "a small count is never shown"
-        if shown[key] not in (f"<{minimum}", HIDDEN_MARK):
-            assert shown[key] == str(value), "what is shown is exact"
+    protection = protect(values, in_total, T)
+    assert protection.hidden[1, 1]
+    assert narrowed(values, in_total, protection, reader(values, in_total, protection)) == []
 
-    possible = possible_values(shown, minimum, total)
-    for key, value in counts.items():
-        assert value in possible[key], "the rule the reader is told holds for the real value"
-        if shown[key] in (f"<{minimum}", HIDDEN_MARK):
-            assert len(possible[key]) >= 2, (
-                f"{key}={value} can be worked out from {shown} and the total {total}"
+
+def test_a_large_cell_is_not_hidden_when_a_smaller_one_protects() -> None:
+    values = np.array([[67, 3, 8], [40, 7, 9], [52, 6, 12]])
+    in_total = np.ones(3, dtype=bool)
+    protection = protect(values, in_total, T)
+
+    assert protection.hidden[0, 1]
+    assert not protection.hidden[:, 0].any(), "the 67, 40 and 52 stay shown"
+    assert not protection.hidden[-1].any(), "the totals stay shown"
+    assert narrowed(values, in_total, protection, reader(values, in_total, protection)) == []
+
+
+def test_every_hidden_cell_is_shown_as_the_same_mark() -> None:
+    protection = protect(np.array([[10, 3], [8, 9]]), np.array([True, True]), T)
+    texts = {protection.text(r, c) for r, c in zip(*np.nonzero(protection.hidden), strict=True)}
+    assert texts == {HIDDEN}
+
+
+@pytest.mark.parametrize("threshold", [0, 1])
+def test_a_threshold_of_0_or_1_hides_nothing(threshold: int) -> None:
+    protection = protect(np.array([[1, 2], [3, 0]]), np.array([True, False]), threshold)
+    assert not protection.hidden.any()
+
+
+def test_a_row_smaller_than_the_threshold_is_withheld_and_its_zeros_stay_zeros() -> None:
+    values = np.array([[2, 1, 0], [20, 14, 9]])
+    protection = protect(values, np.array([True, True]), T)
+    assert protection.withheld.tolist() == [True, False, False]
+    assert protection.hidden[0, :2].all() and not protection.hidden[0, 2]
+    assert (
+        narrowed(values, np.ones(2, bool), protection, reader(values, np.ones(2, bool), protection))
+        == []
+    )
+
+
+def test_empty_tables() -> None:
+    assert protect(np.zeros((0, 3), dtype=np.int64), np.zeros(0, dtype=bool), T).hidden.shape == (
+        1,
+        3,
+    )
+    assert not protect(np.zeros((2, 3), dtype=np.int64), np.ones(2, dtype=bool), T).hidden.any()
+
+
+counts = st.sampled_from([0, 0, 0, 1, 2, 3, 4, 5, 6, 8, 12, 30])
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    units = draw(st.integers(1, 6))
+    columns = draw(st.integers(2, 6))
+    values = draw(hnp.arrays(np.int64, (units, columns), elements=counts))
+    in_total = draw(hnp.arrays(np.bool_, units))
+    shown = np.ones(columns, dtype=bool)
+    if draw(st.booleans()):
+        shown[-1] = False  # a blank kommun: never shown
+    return values, in_total, shown
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(tables())
+def test_no_hidden_cell_of_any_table_can_be_narrowed(table: Any) -> None:
+    values, in_total, shown = table
+    protection = protect(values, in_total, T, shown=shown)
+    assert protection.hidden[:, ~shown].all()
+    small = (protection.values > 0) & (protection.values < T) & shown[None, :]
+    assert protection.hidden[small].all(), "every small count is hidden"
+    assert narrowed(values, in_total, protection, reader(values, in_total, protection), shown) == []
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(hnp.arrays(np.int64, st.tuples(st.integers(1, 6), st.just(4)), elements=counts), st.data())
+def test_no_hidden_exit_reason_or_outcome_count_can_be_narrowed(
+    values: np.ndarray, data: st.DataObject
+) -> None:
+    groups = ((0, 1), (2, 3))
+    in_total = data.draw(hnp.arrays(np.bool_, values.shape[0]))
+    grouped = protect_grouped(values, in_total, T, groups)
+    model = reader(values, in_total, grouped.cells)
+    units = values.shape[0]
+    rows_in_total = np.flatnonzero(in_total)
+    for row in range(units + 1):
+        rows = [row] if row < units else rows_in_total
+        for g, group in enumerate(groups):
+            if not grouped.by_group.hidden[row, g]:
+                model.know(model.total(rows, group), grouped.by_group.values[row, g])
+    assert narrowed(values, in_total, grouped.cells, model) == []
+    for row in range(units + 1):
+        rows = [row] if row < units else rows_in_total
+        need = min(T, grouped.by_group.values[row].sum())
+        for g, group in enumerate(groups):
+            if grouped.by_group.hidden[row, g]:
+                low, high = model.interval(model.total(rows, group))
+                assert high - low >= need - 1e-6, (row, g, low, high)
+            small = 0 < grouped.by_group.values[row, g] < T
+            assert grouped.by_group.hidden[row, g] or not small
+            # A shown group sum over hidden cells hides them as a pair, never one alone.
+            assert (
+                grouped.cells.hidden[row, list(group)].all()
+                or not grouped.cells.hidden[row, list(group)].any()
             )
-
-
-def test_the_reader_model_finds_a_leak() -> None:
-    """The check above is not vacuous: one hidden cell beside shown ones is pinned down."""
-    naive = {"kvinna": "<5", "man": "10"}
-    assert possible_values(naive, 5, 13)["kvinna"] == {3}

@@ -35,7 +35,7 @@ def test_the_worker_reads_loads_and_prepares_the_sheet_in_its_own_process(
         def not_prepared() -> None:
             raise AssertionError("computed by a question, not by the worker")
 
-        for key in prepared_keys(settings.today(), settings.language):
+        for key in prepared_keys(settings.today(), settings.language, settings.small_count_min):
             data.memo(key, not_prepared)
         here = read_dataset(open_backend(settings), loaded_at=data.loaded_at)
         context = Context(date(2026, 11, 23), Language("sv"))

@@ -56,6 +56,9 @@ ACK_LIMIT_SECONDS = 3.0
 STAFF = "U0DEMO01"  # Karin Berg, samordnare, on the demo workbook's Personal tab
 CASEWORKER = "U0DEMO02"  # Anna Lindqvist, handläggare
 STRANGER = "U0NOTSTAFF"
+#: Planted in what people type (and in a response_url): none of it may reach the log.
+MARKER_TEXT, MARKER_URL = "MARKERTEXT7731", "MARKERURL7731"
+NEVER_LOGGED = ("RESAM", "Lindqvist", "deltagare", "Aktiva", MARKER_TEXT, MARKER_URL, "19121212")
 
 
 def today() -> date:
@@ -64,9 +67,9 @@ def today() -> date:
 
 def clean_environment() -> dict[str, str]:
     """Return this process's environment without any of the bot's settings (or a developer's)."""
-    from bot.config import Settings
+    from bot.config import environment_names
 
-    names = {name.upper() for name in Settings.model_fields}
+    names = environment_names()
     return {
         key: value
         for key, value in os.environ.items()
@@ -87,6 +90,15 @@ class Server:
     env: dict[str, str]
     process: subprocess.Popen[bytes]
     log: Path
+
+    def wait_for_log(self, event: str, count: int = 1, timeout: float = 5.0) -> str:
+        """Return the log once it holds `count` lines of `event` (a ``event="…"`` field)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.log.read_text()
+            if text.count(f'event="{event}"') >= count or time.monotonic() > deadline:
+                return text
+            time.sleep(0.05)
 
     def post(
         self,
@@ -125,11 +137,8 @@ def data(workbook: Path) -> Dataset:
     return load_dataset(WorkbookBackend(workbook).read_tabs())
 
 
-@pytest.fixture(scope="module")
-def server(
-    slack: FakeSlackApi, workbook: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    workdir = tmp_path_factory.mktemp("serve")  # no .env of a developer's is read
+def start_serve(slack: FakeSlackApi, workdir: Path, workbook: Path, **settings: str) -> Server:
+    """Start ``finsam-bot serve`` in HTTP mode on a free port; return once /healthz answers."""
     port = free_port()
     env = clean_environment() | {
         "SLACK_BOT_TOKEN": slack.bot_token,
@@ -138,11 +147,12 @@ def server(
         "WORKBOOK_PATH": str(workbook),
         "PORT": str(port),
         "TIMEZONE": TIMEZONE,
-        "LANGUAGE": "sv",
+        "FINSAM_LANGUAGE": "sv",
         "SMALL_COUNT_MIN": "5",
         "PYTHONUNBUFFERED": "1",
         # The server runs the code under test, installed or not.
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        **settings,
     }
     log = workdir / "serve.log"
     with log.open("wb") as output:
@@ -154,7 +164,6 @@ def server(
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
-    started = Server(url, env, process, log)
     deadline = time.monotonic() + 30
     while True:
         if process.poll() is not None:
@@ -168,18 +177,33 @@ def server(
             process.kill()
             pytest.fail(f"finsam-bot serve did not answer /healthz:\n{log.read_text()}")
         time.sleep(0.05)
-    yield started
-    process.send_signal(signal.SIGTERM)
+    return Server(url, env, process, log)
+
+
+def stop_serve(server: Server, slack: FakeSlackApi) -> str:
+    """Stop the server; return its whole log, checked for what must never be in it."""
+    server.process.send_signal(signal.SIGTERM)
     try:
-        process.wait(timeout=15)
+        server.process.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    server_log = log.read_text()
+        server.process.kill()
+        server.process.wait()
+    server_log = server.log.read_text()
     assert "Traceback" not in server_log, server_log
-    # Nothing asked and nothing answered reaches the log: no codes, names or figures.
-    for secret in ("RESAM", "Lindqvist", "deltagare", "Aktiva", SIGNING_SECRET, slack.bot_token):
+    # Nothing asked and nothing answered reaches the log: no codes, names, figures or markers.
+    for secret in (*NEVER_LOGGED, SIGNING_SECRET, slack.bot_token):
         assert secret not in server_log, f"{secret!r} in the server's log:\n{server_log}"
+    return server_log
+
+
+@pytest.fixture(scope="module")
+def server(
+    slack: FakeSlackApi, workbook: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    workdir = tmp_path_factory.mktemp("serve")  # no .env of a developer's is read
+    started = start_serve(slack, workdir, workbook)
+    yield started
+    stop_serve(started, slack)
 
 
 @pytest.fixture(autouse=True)
@@ -241,10 +265,15 @@ def assert_block_kit(message: dict[str, Any]) -> None:
 # -- the tests ------------------------------------------------------------------------------------
 
 
-def test_health_check_answers_200(server: Server) -> None:
+def test_health_and_readiness_checks_answer_200(server: Server) -> None:
     response = requests.get(f"{server.url}/healthz", timeout=5)
     assert response.status_code == 200
+    ready = requests.get(f"{server.url}/readyz", timeout=5)
+    assert (ready.status_code, ready.text) == (200, "ready\n")
     assert requests.get(f"{server.url}/elsewhere", timeout=5).status_code == 404
+    log = server.log.read_text()
+    assert 'event="sheet read"' in log, "the sheet is read at start"
+    assert "access" not in log, "only the people on Personal may ask: nothing to warn about"
 
 
 def test_slash_command_is_acked_at_once_and_answered_with_the_figures_of_ask(
@@ -285,20 +314,38 @@ def test_slash_command_is_acked_at_once_and_answered_with_the_figures_of_ask(
     assert Language("sv").day(today()) in notes[0][0]["text"], "the figures' day is noted"
 
 
-def test_forged_signature_gets_401_and_no_answer(server: Server, slack: FakeSlackApi) -> None:
-    body = slash_command_body("läge", slack.response_url("forged"))
-    response, _ = server.post(body, FORM, secret="not-the-signing-secret")
-    assert response.status_code == 401
-    time.sleep(0.3)
-    assert slack.calls(RESPONSE_URL, "forged") == []
-
-
-def test_stale_timestamp_gets_401(server: Server, slack: FakeSlackApi) -> None:
-    body = slash_command_body("läge", slack.response_url("stale"))
-    response, _ = server.post(body, FORM, timestamp=int(time.time()) - 10 * 60)
-    assert response.status_code == 401
-    time.sleep(0.3)
-    assert slack.calls(RESPONSE_URL, "stale") == []
+@pytest.mark.parametrize("refused", ["forged", "stale"])
+def test_a_refused_request_gets_401_and_nothing_of_it_reaches_the_log(
+    server: Server, slack: FakeSlackApi, refused: str
+) -> None:
+    """bolt logs a refused request's whole body (the text, a live response_url) at INFO: the
+    operator's log says that a request was refused, and nothing of what it held."""
+    signing: dict[str, Any] = (
+        {"secret": "not-the-signing-secret"}
+        if refused == "forged"
+        else {"timestamp": int(time.time()) - 10 * 60}
+    )
+    before = server.log.read_text().count('event="request refused"')
+    text = f"deltagare {MARKER_TEXT} 19121212-1212 dela"
+    command = slash_command_body(text, slack.response_url(f"{MARKER_URL}-{refused}"))
+    mention = {
+        "type": "app_mention",
+        "user": STAFF,
+        "text": f"<@{BOT_USER_ID}> {text}",
+        "ts": "1790000000.000900",
+        "channel": "C0FINSAM",
+    }
+    for body, content_type in ((command, FORM), (event_body(mention, f"Ev0{refused}"), JSON)):
+        response, _ = server.post(body, content_type, **signing)
+        assert response.status_code == 401
+    log = server.wait_for_log("request refused", before + 2)
+    refusals = [line for line in log.splitlines() if 'event="request refused"' in line]
+    assert len(refusals) == before + 2, log
+    assert "SLACK_SIGNING_SECRET" in refusals[-1], "what to check when every request is refused"
+    for planted in (MARKER_TEXT, MARKER_URL, "19121212", "response_url", slack.url):
+        assert planted not in log, f"{planted!r} in the log:\n{log}"
+    time.sleep(0.2)
+    assert slack.calls(RESPONSE_URL) == [] and slack.calls("chat.postMessage") == []
 
 
 def test_dela_shows_the_answer_in_the_channel(
@@ -336,13 +383,13 @@ def test_someone_not_on_personal_is_refused_without_figures(
     assert figures(shown.replace(STRANGER, "")) == []
 
 
-def test_mention_is_answered_in_its_thread(
+def test_mention_with_dela_is_answered_in_its_thread(
     server: Server, slack: FakeSlackApi, data: Dataset
 ) -> None:
     event = {
         "type": "app_mention",
         "user": STAFF,
-        "text": f"<@{BOT_USER_ID}> läge",
+        "text": f"<@{BOT_USER_ID}> läge dela",
         "ts": "1790000000.000100",
         "channel": "C0FINSAM",
     }
@@ -363,7 +410,7 @@ def test_a_retried_event_is_answered_once(server: Server, slack: FakeSlackApi) -
     event = {
         "type": "app_mention",
         "user": STAFF,
-        "text": f"<@{BOT_USER_ID}> mål",
+        "text": f"<@{BOT_USER_ID}> mål dela",
         "ts": "1790000000.000200",
         "channel": "C0FINSAM",
     }
@@ -443,6 +490,31 @@ def test_mention_from_a_stranger_is_refused_privately(server: Server, slack: Fak
     assert slack.calls("chat.postMessage") == []
 
 
+OTHER_EVENTS = [
+    {"type": "app_home_opened", "user": STAFF, "channel": "D0FINSAMDM", "tab": "messages"},
+    {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [BOT_USER_ID]}},
+    {"type": "app_uninstalled"},
+    {"type": "member_joined_channel", "user": STAFF, "channel": "C0FINSAM"},
+]
+
+
+def test_events_the_bot_does_not_handle_are_acked_quietly(
+    server: Server, slack: FakeSlackApi
+) -> None:
+    before = server.log.read_text()
+    for number, event in enumerate(OTHER_EVENTS):
+        response, elapsed = server.post(event_body(event, f"Ev0OTHER{number}"), JSON)
+        assert response.status_code == 200 and elapsed < ACK_LIMIT_SECONDS
+    log = server.wait_for_log(
+        "request not handled", before.count('event="request not handled"') + len(OTHER_EVENTS)
+    )
+    new = log[len(before) :].splitlines()
+    assert len(new) == len(OTHER_EVENTS), new
+    assert all("level=INFO" in line and 'event="request not handled"' in line for line in new)
+    time.sleep(0.2)
+    assert slack.calls("chat.postMessage") == [] and slack.calls("chat.postEphemeral") == []
+
+
 def test_url_verification_is_answered_with_the_challenge(server: Server) -> None:
     body = json.dumps(
         {"token": "unused", "challenge": "finsam-challenge-42", "type": "url_verification"}
@@ -485,3 +557,40 @@ def test_tables_in_replies_are_the_commands_tables(data: Dataset) -> None:
     reply = expected(data, "deltagare RESAM")
     assert any(isinstance(block, Table) for block in reply.blocks)
     assert len(expected_figures(reply)) > 10
+
+
+def test_serve_without_its_workbook_starts_unready_says_why_and_recovers(
+    slack: FakeSlackApi, tmp_path: Path
+) -> None:
+    """A missing WORKBOOK_PATH: alive but not ready, the log says what is wrong and the asker
+    what to do, and once the workbook is there the bot is ready without a restart."""
+    missing = tmp_path / "srv" / "finsam.xlsx"
+    server = start_serve(slack, tmp_path, missing, CACHE_TTL_SECONDS="0", OPEN_ACCESS="true")
+    try:
+        assert requests.get(f"{server.url}/healthz", timeout=5).status_code == 200
+        ready = requests.get(f"{server.url}/readyz", timeout=5)
+        assert ready.status_code == 503 and "SheetNotFound" in ready.text
+        assert str(tmp_path) not in ready.text, "the public address shows no server path"
+        log = server.log.read_text()
+        [line] = [line for line in log.splitlines() if "sheet cannot be read at start" in line]
+        assert "level=ERROR" in line and str(missing) in line and "demo-data" in line
+        [line] = [line for line in log.splitlines() if "access open to everyone" in line]
+        assert "level=WARNING" in line and "OPEN_ACCESS" in line
+
+        server.post(
+            slash_command_body("läge", slack.response_url("unready"), user_id=STRANGER), FORM
+        )
+        message = one_response(slack, "unready")
+        assert message["response_type"] == "ephemeral"
+        assert "Boten hittar inte arket" in message["text"]
+        for server_detail in (str(tmp_path), "WORKBOOK_PATH", "finsam-bot", "xlsx"):
+            assert server_detail not in json.dumps(message, ensure_ascii=False)
+
+        missing.parent.mkdir()
+        write_demo_workbook(missing, today())
+        ready = requests.get(f"{server.url}/readyz", timeout=5)
+        assert (ready.status_code, ready.text) == (200, "ready\n")
+        server.post(slash_command_body("mål", slack.response_url("ready"), user_id=STRANGER), FORM)
+        assert "```" in json.dumps(one_response(slack, "ready")["blocks"]), "the figures"
+    finally:
+        stop_serve(server, slack)

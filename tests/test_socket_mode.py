@@ -53,7 +53,7 @@ def serve_env(slack: FakeSlackApi, workbook: Path, app_token: str) -> dict[str, 
         "SLACK_API_URL": slack.api_url,
         "WORKBOOK_PATH": str(workbook),
         "TIMEZONE": TIMEZONE,
-        "LANGUAGE": "sv",
+        "FINSAM_LANGUAGE": "sv",
         "PYTHONUNBUFFERED": "1",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
@@ -146,10 +146,12 @@ def test_a_mention_over_the_socket_is_answered_once_in_its_thread(
     slack.socket_send(socket_envelope("events_api", body, "env-mention-2", retry=1))
     assert slack.wait_for_socket_ack("env-mention-1") is not None
     assert slack.wait_for_socket_ack("env-mention-2") is not None
-    posts = slack.wait_for("chat.postMessage")
+    posts = slack.wait_for("chat.postEphemeral")  # no dela: only the asker sees it
     time.sleep(0.5)
-    assert len(slack.calls("chat.postMessage")) == 1, "a retried event is answered once"
+    assert len(slack.calls("chat.postEphemeral")) == 1, "a retried event is answered once"
+    assert slack.calls("chat.postMessage") == []
     assert posts[0].params["thread_ts"] == "1790000000.000700"
+    assert posts[0].params["user"] == STAFF
     assert figures("\n".join(block_texts(posts[0].params["blocks"]))) == expected_figures(
         expected(data, "läge")
     )

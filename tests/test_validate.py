@@ -1,4 +1,4 @@
-"""Validation: every rule of SPEC §2 "How rows are read", on small hand-built sheets."""
+"""Validation: every rule of docs/figures.md, "Which rows count", on small hand-built sheets."""
 
 from __future__ import annotations
 

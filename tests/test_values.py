@@ -132,13 +132,56 @@ def test_ambiguous_number_says_why() -> None:
 
 
 @pytest.mark.parametrize(
-    ("raw", "expected"), [(12, 12), ("12", 12), ("12,0", 12), (12.0, 12), ("0", 0)]
+    ("raw", "expected"),
+    [
+        (12, 12),
+        ("12", 12),
+        ("12,0", 12),
+        (12.0, 12),
+        ("0", 0),
+        ("20 st", 20),
+        ("20 st.", 20),
+        ("20st", 20),
+        ("20 ST", 20),
+        ("ca 20", 20),
+        ("ca. 20", 20),
+        ("cirka 20", 20),
+        ("20 platser", 20),
+        ("20 pers", 20),
+        ("20 personer", 20),
+        ("20 deltagare", 20),
+        ("100/år", 100),
+        ("100 / år", 100),
+        ("100 per år", 100),
+        ("100 st/år", 100),
+        ("1 200 st", 1200),
+        ("20 places", 20),
+        ("about 20", 20),
+        ("100/year", 100),
+        ("100 per year", 100),
+        ("20\u00a0st", 20),
+    ],
 )
 def test_whole_numbers(raw: Any, expected: int) -> None:
     assert parse_whole_number(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["12,5", -1, "-3", 2.5])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "12,5",
+        -1,
+        "-3",
+        2.5,
+        "20 stolar",
+        "st 20",
+        "ca",
+        "20 st 30",
+        "tjugo st",
+        "1" * 400,
+        "#REF! st",
+    ],
+)
 def test_not_whole_numbers(raw: Any) -> None:
     with pytest.raises(CellValueError):
         parse_whole_number(raw)
@@ -159,12 +202,58 @@ def test_percent_and_amount_ranges() -> None:
     [
         ("2026-03", date(2026, 3, 1)),
         ("2026-3", date(2026, 3, 1)),
+        ("2026/03", date(2026, 3, 1)),
+        ("03/2026", date(2026, 3, 1)),
+        ("3/2026", date(2026, 3, 1)),
+        ("3-2026", date(2026, 3, 1)),
+        ("3.2026", date(2026, 3, 1)),
         (46096, date(2026, 3, 1)),
         ("15/3/2026", date(2026, 3, 1)),
+        ("15.3.2026", date(2026, 3, 1)),
+        (datetime(2026, 3, 15), date(2026, 3, 1)),
+        ("mars 2026", date(2026, 3, 1)),
+        ("Mars 2026", date(2026, 3, 1)),
+        (" MARS  2026 ", date(2026, 3, 1)),
+        ("mar 2026", date(2026, 3, 1)),
+        ("jan 2026", date(2026, 1, 1)),
+        ("jan. 2026", date(2026, 1, 1)),
+        ("januari 2026", date(2026, 1, 1)),
+        ("maj 2026", date(2026, 5, 1)),
+        ("sept. 2026", date(2026, 9, 1)),
+        ("okt 2026", date(2026, 10, 1)),
+        ("december 2026", date(2026, 12, 1)),
+        ("March 2026", date(2026, 3, 1)),
+        ("May 2026", date(2026, 5, 1)),
+        ("Oct 2026", date(2026, 10, 1)),
+        ("mars\u00a02026", date(2026, 3, 1)),
+        (None, None),
+        ("", None),
     ],
 )
-def test_months(raw: Any, expected: date) -> None:
+def test_months(raw: Any, expected: date | None) -> None:
     assert parse_month(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "mars",  # which year?
+        "mar-26",  # 26 may be the year or the day
+        "mars 26",
+        "3/26",
+        "13/2026",
+        "2026-13",
+        "marsipan 2026",
+        "2026 mars",
+        "46096",
+        "#REF!",
+        "x" * 50_000,
+    ],
+)
+def test_not_months(raw: Any) -> None:
+    with pytest.raises(CellValueError) as caught:
+        parse_month(raw)
+    assert "2026-03" in caught.value.fix.sv
 
 
 def test_text_cells() -> None:

@@ -21,6 +21,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from sheets.backends.base import RawTabs
 from sheets.errors import SheetNotFound, SheetsError
+from sheets.problems import Text
 
 # What openpyxl raises for a file that is not a readable workbook: a zip that is not a workbook
 # (KeyError for a missing part), a broken XML part (SyntaxError: ElementTree's and lxml's parse
@@ -34,6 +35,19 @@ _NOT_A_WORKBOOK = (
     IndexError,
     SyntaxError,
     EOFError,
+)
+#: What Slack users are told about a workbook the bot may not read, or that is not a workbook.
+_NOT_READABLE = Text(
+    sv="Boten har inte behörighet att läsa sin arbetsbok. Den som driver boten ser i sin logg "
+    "vad som ska rättas.",
+    en="The bot has no permission to read its workbook. Whoever runs the bot sees in its log "
+    "what to fix.",
+)
+_NOT_AN_XLSX = Text(
+    sv="Arbetsboken som boten läser är inte en giltig Excel-fil. Den som driver boten ser i sin "
+    "logg vad som ska rättas.",
+    en="The workbook the bot reads is not a valid Excel file. Whoever runs the bot sees in its "
+    "log what to fix.",
 )
 
 
@@ -135,6 +149,7 @@ class WorkbookBackend:
             raise SheetsError(
                 f"The workbook {self.path} cannot be read: permission denied.",
                 f"Arbetsboken {self.path} kan inte läsas: behörighet saknas.",
+                public=_NOT_READABLE,
             ) from exc
         except IsADirectoryError as exc:
             raise SheetsError(
@@ -142,6 +157,7 @@ class WorkbookBackend:
                 "file.",
                 f"{self.path} är en mapp, inte en arbetsbok. Låt WORKBOOK_PATH peka på en "
                 ".xlsx-fil.",
+                public=_NOT_AN_XLSX,
             ) from exc
         except OSError as exc:
             raise SheetsError(
@@ -159,6 +175,7 @@ class WorkbookBackend:
             f"{self.path} är inte en giltig Excel-arbetsbok (.xlsx): {detail}. Spara kalkylarket "
             "i Excel-format (.xlsx), t.ex. i Google Kalkylark med Arkiv → Ladda ned → Microsoft "
             "Excel.",
+            public=_NOT_AN_XLSX,
         )
 
     def _not_writable(self, exc: BaseException | None = None) -> SheetsError:
