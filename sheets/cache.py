@@ -160,8 +160,10 @@ class DatasetCache:
                 return self._fallback(self._failure)  # tried moments ago: not again yet
             if not self._reading:
                 self._start_read(now)
+            # The read under way (or, after `invalidate`, the one it sets off next) decides.
+            awaited = max(self._started, wanted)
             finished = self._changed.wait_for(
-                lambda: max(self._good_number, self._failed_number) >= wanted,
+                lambda: max(self._good_number, self._failed_number) >= awaited,
                 timeout=self.first_read_wait,
             )
             if not finished:

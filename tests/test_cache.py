@@ -25,7 +25,7 @@ from commands.language import Language
 from sheets.backends.google import GoogleSheetBackend, RetryPolicy
 from sheets.cache import DatasetCache
 from sheets.dataset import Dataset
-from sheets.errors import SheetUnavailable
+from sheets.errors import SheetAccessDenied, SheetUnavailable
 from tests.fakes.sheets_api import FakeSheetsApi
 
 SHEET: dict[str, list[list[Any]]] = {
@@ -186,6 +186,23 @@ def test_the_first_read_is_waited_for_but_not_for_ever(api: SlowSheetsApi) -> No
     assert cache.wait_for_read(5)
     assert cache.get().participants["insats"].tolist() == [0]
     assert api.count("batchGet") == 1, "the question that gave up did not start a second read"
+
+
+def test_after_a_failed_first_read_the_next_question_waits_for_a_new_one(
+    api: SlowSheetsApi,
+) -> None:
+    api.delay, api.deny_access = 0, True
+    clock = Clock()
+    cache = DatasetCache(google(api, retry=RetryPolicy(max_attempts=1)), TTL, clock=clock)
+    with pytest.raises(SheetAccessDenied):
+        cache.get()
+    api.deny_access = False
+    asked = api.count()
+    with pytest.raises(SheetAccessDenied):
+        cache.get()  # within the TTL: the same answer, without asking Google again
+    assert api.count() == asked
+    clock.seconds = TTL
+    assert len(cache.get().participants) == 1, "the read it waited for, not the old error"
 
 
 def test_invalidate_makes_the_next_question_wait_for_a_fresh_read(api: SlowSheetsApi) -> None:
