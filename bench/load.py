@@ -4,7 +4,8 @@ Issue 2, "Speed": for 10k, 100k and 800k Deltagare rows this prints, side by sid
 
 * **floor**: ``json.loads`` of the ``values:batchGet`` response body (best of N);
 * **cold**: ``GoogleSheetBackend.read_tabs()`` + ``load_dataset()`` + ``compute_figures()``, the
-  real path: gspread and requests against the local Sheets stand-in of ``tests/fakes``;
+  real path: gspread and requests against the local Sheets stand-in of ``tests/fakes``, which
+  sends the body gzipped as Google does;
 * **in-memory**: ``load_dataset()`` + ``compute_figures()`` alone on the tabs already read, so the
   cost of HTTP and JSON (cold − in-memory) is visible;
 * **cold/floor**, with the target at 100k rows: at most 2×;
@@ -557,9 +558,10 @@ def report(results: list[Result]) -> str:
     lines += [
         "",
         "Seconds, best of N. floor: json.loads of the values:batchGet response body; (no gc): the",
-        "same with the garbage collector paused. cold: a DatasetCache miss, the bot's cold path",
-        "(GoogleSheetBackend.read_tabs() + load_dataset(), over HTTP from the local Sheets",
-        "stand-in through gspread), + compute_figures(); read: HTTP + JSON, load: the rest.",
+        "same with the garbage collector paused. cold: one read as DatasetCache makes it, the",
+        "bot's cold path (read_dataset: GoogleSheetBackend.read_tabs() + load_dataset(), over",
+        "HTTP from the local Sheets stand-in, gzipped as Google sends it), + compute_figures();",
+        "read: HTTP + gunzip + JSON, load: the rest.",
         "in-mem: load_dataset() + compute_figures() alone, on tabs already read. peak: the",
         "measuring process's peak RSS, MB = 10^6 bytes.",
         "",
