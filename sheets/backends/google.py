@@ -353,15 +353,29 @@ def _whole_body(response: requests.Response) -> bytes:
     try:
         if encoding not in ("gzip", "x-gzip"):
             return bytes(response.raw.read(decode_content=True))  # in one piece all the same
-        # gzip.decompress, unlike a decompressor fed piece by piece, checks that the stream is
-        # complete (its length and checksum): a body cut short is read again, not half-parsed.
-        return gzip.decompress(response.raw.read(decode_content=False))
+        return _gunzip(response.raw.read(decode_content=False))
     except ReadTimeoutError as error:
         raise requests.exceptions.ReadTimeout(error, response=response) from error
     except (Urllib3Error, OSError, EOFError, zlib.error) as error:  # a broken connection or gzip
         raise requests.ConnectionError(error, response=response) from error
     finally:
         response.close()  # the connection is back in the pool once the body is read
+
+
+def _gunzip(data: bytes) -> bytes:
+    """Return `data` decompressed, checking that the stream is whole (its length and checksum):
+    a body cut short is read again, not half-parsed.
+
+    Raises:
+        zlib.error, EOFError, OSError: the stream is broken or cut short.
+    """
+    stream = zlib.decompressobj(wbits=31)  # 16 + 15: the gzip container, checked by zlib itself
+    body = stream.decompress(data)
+    if not stream.eof:
+        raise EOFError("the compressed body ends before its end")
+    if stream.unused_data:  # more than one gzip member: Google sends one, but allow it
+        return gzip.decompress(data)
+    return body
 
 
 def _parse_json(body: bytes) -> Any:
