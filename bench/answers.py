@@ -293,7 +293,7 @@ def _environment(
         CACHE_TTL_SECONDS=f"{ttl:g}",
         PORT=str(port),
         TIMEZONE="Europe/Stockholm",
-        LANGUAGE="sv",
+        FINSAM_LANGUAGE="sv",
         PYTHONUNBUFFERED="1",
     )
 

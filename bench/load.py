@@ -284,11 +284,21 @@ def deltagare_rows(
     return result
 
 
+#: Who may ask (the bot answers no one without a Personal tab): a coordinator, who sees
+#: everything, and caseworkers written as Slack users in Handläggare.
+PERSONAL = [
+    ["Slack-ID", "Namn", "Roll"],
+    ["U0BENCH001", "Bench Samordnare", "samordnare"],
+    ["U0BENCH002", "Bench Handläggare", "handläggare"],
+    ["U0BENCH003", "Bench Läsare", "läsare"],
+]
+
+
 def sheet_tabs(
     rows: int, seed: int = SEED, id_shape: str = "RESAM-2025-00042"
 ) -> dict[str, list[list[object]]]:
     """The whole synthetic sheet: Insatser (15), Deltagare (`rows`, IDs of `id_shape`), Ekonomi
-    (a row a month)."""
+    (a row a month), Personal (who may ask)."""
     rng = random.Random(seed)
     insatser: list[list[object]] = [list(demo.INSATSER_HEADER)]
     for code, name, start, end, share in _INSATSER:
@@ -321,7 +331,8 @@ def sheet_tabs(
                 )
     ekonomi.append(["PAVAG", date(2026, 3, 1), "1.500,50", "tvetydigt belopp"])
     deltagare = deltagare_rows(rows, rng, id_shape)
-    return {"Insatser": insatser, "Deltagare": deltagare, "Ekonomi": ekonomi}
+    personal = [list(row) for row in PERSONAL]
+    return {"Insatser": insatser, "Deltagare": deltagare, "Ekonomi": ekonomi, "Personal": personal}
 
 
 def _kronor(amount: int) -> str:
