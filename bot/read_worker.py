@@ -177,7 +177,7 @@ def _call(worker: weakref.ref[ReadWorker], method: str) -> None:
 
 
 def _send(pipe: IO[bytes], message: bytes) -> None:
-    """Write `message` with its length in front, all of it (a raw pipe may take less a call)."""
+    """Write `message` with its length in front, all of it (a raw pipe may take part at a time)."""
     for part in (_LENGTH.pack(len(message)), message):
         view = memoryview(part)
         while view:

@@ -42,11 +42,6 @@ class SheetsError(Exception):
         self.message_sv = message_sv or message_en
         self.public = public or self.PUBLIC
 
-    def __reduce__(self) -> tuple[type[SheetsError], tuple[str, str]]:
-        # Both messages survive pickling (the bot's worker process sends errors back pickled);
-        # by default only the first argument would.
-        return type(self), (self.message_en, self.message_sv)
-
     def message(self, language: str) -> str:
         """Return the operator's message in `language` (`sv` or `en`)."""
         return self.message_sv if language == "sv" else self.message_en
