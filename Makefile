@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## bench: the speed measurements of bench/ in one run, ending in one table of the targets with PASS/FAIL (not part of the tests; about seven minutes)
+## bench: the speed measurements of bench/ in one run, ending in one table of the targets with PASS/FAIL (not part of the tests; about four minutes)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 

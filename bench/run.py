@@ -8,7 +8,7 @@ mode with 20 concurrent slash commands, warm and while the sheet is being read) 
 ``bench/report.py`` (a year's period report, warm), prints their detailed tables, and last one
 summary table: every measure against its target.
 
-Run: ``make bench`` (about seven minutes) or ``.venv/bin/python bench/run.py``.
+Run: ``make bench`` (about four minutes) or ``.venv/bin/python bench/run.py``.
 """
 
 from __future__ import annotations
