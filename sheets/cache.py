@@ -294,9 +294,9 @@ class DatasetCache:
             self._stale = replace(
                 self._good,
                 stale=Text(
-                    sv=f"Arket går inte att läsa just nu ({failure.message_sv}) – siffrorna är "
+                    sv=f"Arket går inte att läsa just nu ({failure.public_message('sv')}) – siffrorna är "
                     "från den senaste lyckade läsningen.",
-                    en=f"The sheet cannot be read right now ({failure.message_en}) – the "
+                    en=f"The sheet cannot be read right now ({failure.public_message('en')}) – the "
                     "figures are from the last successful read.",
                 ),
             )

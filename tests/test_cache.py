@@ -160,7 +160,7 @@ def test_a_failed_refresh_keeps_the_last_read_and_is_tried_again_after_the_ttl(
     assert cache.get() is good  # at once: the refresh has not failed yet
     assert cache.wait_for_read(5)
     stale = cache.get()
-    assert stale.stale is not None and "Dela arket med" in stale.stale.sv
+    assert stale.stale is not None and "inte delat med botens konto" in stale.stale.sv
     assert stale.participants is good.participants and cache.last_error is not None
     clock.seconds = 2 * TTL - 1
     cache.get()
