@@ -1,10 +1,10 @@
-"""The command line: ``finsam-bot ask|figures|check|weekly|demo-data|chat|serve …`` (SPEC §8).
+"""The command line: ``finsam-bot ask|figures|check|report|weekly|demo-data|chat|serve …``.
 
 Each command builds the settings, reads the sheet once through the same cache the Slack app uses,
 and prints what the pure commands return.
 
 Only what a command needs is imported, inside the command: ``--help`` needs argparse alone, a
-question needs pandas and the workbook reader but neither gspread nor google-auth (only with
+question needs numpy and the workbook reader but neither gspread nor google-auth (only with
 GOOGLE_SHEET_ID) nor slack_bolt and gunicorn (only ``serve`` and ``weekly``). Importing them all
 took longer than answering.
 """
@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser("figures", help="the figures of every insats, exact, as JSON")
     )
     figures.add_argument("--project", metavar="KOD", help="only this insats")
-    figures.add_argument("--json", action="store_true", help="print JSON (SPEC §8 schema)")
+    figures.add_argument("--json", action="store_true", help="print JSON (every figure, exact)")
 
     with_as_of(
         sub.add_parser("check", help="list data problems; exit status 1 when there are errors")

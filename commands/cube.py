@@ -22,8 +22,10 @@ protects the whole cube.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -35,13 +37,14 @@ from commands.figures import (
     GOAL_ON_TRACK,
     GOAL_TOO_EARLY,
     MIN_EXITS_FOR_SHARE,
+    Figures,
     compute_figures,
     outcome_share,
 )
 from commands.language import Language
 from commands.reply import Block, Paragraph, Table
 from sheets.categories import EXIT_REASONS, GENDERS, OUTCOME_REASONS
-from sheets.dataset import AGE_BANDS, NO_DATE, SUPPORT_KEYS, Dataset, caseworker_key
+from sheets.dataset import AGE_BANDS, NO_DATE, SUPPORT_KEYS, Categories, Dataset, caseworker_key
 from sheets.values import normalize_words
 
 IntArray = npt.NDArray[np.int64]
@@ -116,26 +119,102 @@ class ExitReasons:
         return HIDDEN if outcome is None else outcome_share(outcome, exits)
 
 
-@dataclass(frozen=True)
 class Cube:
     """Every breakdown the bot shows for one read and as-of date, protected together.
 
     Rows of every table follow `Dataset.insatser`; their total rows sum the running insatser
-    (gender, age band, support, exit reason) or all insatser (kommun, caseworker).
+    (gender, age band, support, exit reason) or all insatser (kommun, caseworker). Each table is
+    protected the first time it is asked for (a one-shot ``ask läge`` needs only the exit
+    reasons); the bot's reads protect them all at once (`complete`), before any question.
     """
 
-    threshold: int
-    gender: Breakdown
-    age_band: Breakdown
-    support: Breakdown
-    exit_reason: ExitReasons
-    kommun: Breakdown
-    caseworker: Breakdown
+    def __init__(self, data: Dataset, as_of: date, threshold: int) -> None:
+        self.data = data
+        self.as_of = as_of
+        self.threshold = threshold
 
     @property
     def hides_anything(self) -> bool:
         """True when suppression is on (a threshold above 1)."""
         return self.threshold > 1
+
+    def complete(self) -> Cube:
+        """Protect every table now; return the Cube."""
+        for table in ("gender", "age_band", "support", "exit_reason", "kommun", "caseworker"):
+            getattr(self, table)
+        return self
+
+    @cached_property
+    def _figures(self) -> Figures:
+        return compute_figures(self.data, self.as_of)
+
+    @cached_property
+    def _running(self) -> npt.NDArray[np.bool_]:
+        return np.array([p.running for p in self._figures.projects], dtype=bool)
+
+    def _active_by(self, name: str, keys: tuple[str, ...]) -> IntArray:
+        projects = self._figures.projects
+        return np.array(
+            [[getattr(p.counts, name)[k] for k in keys] for p in projects], dtype=np.int64
+        ).reshape(len(projects), len(keys))
+
+    def _table(self, keys: tuple[str, ...], counts: IntArray) -> Breakdown:
+        return Breakdown(keys, protect(counts, self._running, self.threshold), (True,) * len(keys))
+
+    @cached_property
+    def gender(self) -> Breakdown:
+        """Active participants by gender (``annat`` merged into ``man`` when small)."""
+        return gender_table(
+            self._active_by("active_by_gender", GENDERS), self._running, self.threshold
+        )
+
+    @cached_property
+    def age_band(self) -> Breakdown:
+        """Active participants by age band at enrolment."""
+        return self._table(AGE_BANDS, self._active_by("active_by_age_band", AGE_BANDS))
+
+    @cached_property
+    def support(self) -> Breakdown:
+        """Active participants by support at start."""
+        return self._table(SUPPORT_KEYS, self._active_by("active_by_support", SUPPORT_KEYS))
+
+    @cached_property
+    def exit_reason(self) -> ExitReasons:
+        """This year's exits by reason, with the outcome group's sums."""
+        projects = self._figures.projects
+        exits = np.array(
+            [[p.counts.exits_ytd_by_reason[r] for r in EXIT_REASONS] for p in projects],
+            dtype=np.int64,
+        ).reshape(len(projects), len(EXIT_REASONS))
+        groups = tuple(tuple(EXIT_REASONS.index(r) for r in group) for group in REASON_GROUPS)
+        reasons = protect_grouped(exits, self._running, self.threshold, groups)
+        cells = Breakdown(EXIT_REASONS, reasons.cells, (True,) * len(EXIT_REASONS))
+        return ExitReasons(cells, reasons.by_group)
+
+    @cached_property
+    def _active(self) -> npt.NDArray[np.bool_]:
+        participants = self.data.participants
+        day = self.as_of.toordinal()
+        enrolled, exited = participants.enrolled, participants.exited
+        active: npt.NDArray[np.bool_] = (enrolled <= day) & ((exited > day) | (exited == NO_DATE))
+        return active
+
+    def _by_category(self, column: str, key: Callable[[str], str]) -> Breakdown:
+        keys, counts, shown = category_table(self.data, self._active, column, key)
+        everyone = np.ones(len(self.data.insatser), dtype=bool)
+        return Breakdown(
+            keys, protect(counts, everyone, self.threshold, shown=np.array(shown)), shown
+        )
+
+    @cached_property
+    def kommun(self) -> Breakdown:
+        """Active participants by kommun; the total row sums all insatser."""
+        return self._by_category("kommun", normalize_words)
+
+    @cached_property
+    def caseworker(self) -> Breakdown:
+        """Active participants by caseworker (one person however written); all insatser."""
+        return self._by_category("caseworker", lambda text: person_key(self.data, text))
 
 
 def person_key(data: Dataset, text: str) -> str:
@@ -157,7 +236,7 @@ def _staff_by_name(data: Dataset) -> dict[str, str]:
 def protected_cube(data: Dataset, as_of: date, threshold: int) -> Cube:
     """Return the Cube of `data` as of `as_of`, computed once per read, date and threshold."""
     return data.memo(  # type: ignore[no-any-return]
-        ("cube", as_of, threshold), lambda: _build(data, as_of, threshold)
+        ("cube", as_of, threshold), lambda: Cube(data, as_of, threshold)
     )
 
 
@@ -165,7 +244,7 @@ def _by_value(
     data: Dataset, active: npt.NDArray[np.bool_], values: IntArray, count: int
 ) -> IntArray:
     """Return the active participants of each insats by `values` (0 ≤ value < count)."""
-    insats = data.participants["insats"].to_numpy(dtype=np.int64)
+    insats = data.participants.insats.astype(np.int64)
     units = len(data.insatser)
     flat = np.bincount(insats[active] * count + values[active], minlength=units * count)
     return flat.reshape(units, count)
@@ -177,63 +256,15 @@ def category_table(
     """Return the keys, counts and shown columns of the participants selected by `active` (the
     active ones here; the period reports select others) by a text column (``kommun`` or
     ``caseworker``), values mapped by `key`; a blank cell is a column never shown."""
-    series = data.participants[column]
-    mapped = [key(str(value)) for value in series.cat.categories]  # type: ignore[operator]
+    categories: Categories = getattr(data.participants, column)
+    mapped = [key(value) for value in categories.values]  # type: ignore[operator]
     keys = tuple(dict.fromkeys(mapped))
-    position = np.array([keys.index(k) for k in mapped] + [len(keys)], dtype=np.int64)
-    codes = series.cat.codes.to_numpy(dtype=np.int64)
+    at = {k: i for i, k in enumerate(keys)}
+    position = np.array([at[k] for k in mapped] + [len(keys)], dtype=np.int64)
+    codes = categories.codes.astype(np.int64)
     values = position[np.where(codes < 0, len(mapped), codes)]
     counts = _by_value(data, active, values, len(keys) + 1)
     return (*keys, ""), counts, (*([True] * len(keys)), False)
-
-
-def _build(data: Dataset, as_of: date, threshold: int) -> Cube:
-    figures = compute_figures(data, as_of)
-    running = np.array([p.running for p in figures.projects], dtype=bool)
-    everyone = np.ones(len(figures.projects), dtype=bool)
-
-    def table(
-        keys: tuple[str, ...], counts: IntArray, in_total: npt.NDArray[np.bool_]
-    ) -> Breakdown:
-        return Breakdown(keys, protect(counts, in_total, threshold), (True,) * len(keys))
-
-    def active_by(name: str, keys: tuple[str, ...]) -> IntArray:
-        return np.array(
-            [[getattr(p.counts, name)[k] for k in keys] for p in figures.projects], dtype=np.int64
-        ).reshape(len(figures.projects), len(keys))
-
-    exits = np.array(
-        [[p.counts.exits_ytd_by_reason[r] for r in EXIT_REASONS] for p in figures.projects],
-        dtype=np.int64,
-    ).reshape(len(figures.projects), len(EXIT_REASONS))
-    groups = tuple(tuple(EXIT_REASONS.index(r) for r in group) for group in REASON_GROUPS)
-    reasons = protect_grouped(exits, running, threshold, groups)
-
-    participants = data.participants
-    day = as_of.toordinal()
-    enrolled = participants["enrolled"].to_numpy()
-    exited = participants["exited"].to_numpy()
-    active = (enrolled <= day) & ((exited > day) | (exited == NO_DATE))
-    kommun = category_table(data, active, "kommun", normalize_words)
-    caseworker = category_table(data, active, "caseworker", lambda text: person_key(data, text))
-
-    return Cube(
-        threshold=threshold,
-        gender=gender_table(active_by("active_by_gender", GENDERS), running, threshold),
-        age_band=table(AGE_BANDS, active_by("active_by_age_band", AGE_BANDS), running),
-        support=table(SUPPORT_KEYS, active_by("active_by_support", SUPPORT_KEYS), running),
-        exit_reason=ExitReasons(
-            Breakdown(EXIT_REASONS, reasons.cells, (True,) * len(EXIT_REASONS)), reasons.by_group
-        ),
-        kommun=Breakdown(
-            kommun[0], protect(kommun[1], everyone, threshold, shown=np.array(kommun[2])), kommun[2]
-        ),
-        caseworker=Breakdown(
-            caseworker[0],
-            protect(caseworker[1], everyone, threshold, shown=np.array(caseworker[2])),
-            caseworker[2],
-        ),
-    )
 
 
 def gender_table(counts: IntArray, running: npt.NDArray[np.bool_], threshold: int) -> Breakdown:

@@ -189,5 +189,5 @@ def prepare(data: Dataset, as_of: date, language: Language, small_count_min: int
     sees the read: every answer then only looks things up.
     """
     compute_figures(data, as_of)
-    protected_cube(data, as_of, small_count_min)
+    protected_cube(data, as_of, small_count_min).complete()
     problem_table(data, Context(as_of, language))

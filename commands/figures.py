@@ -1,4 +1,4 @@
-"""The figures of docs/figures.md for every insats and in total (pure: pandas and numpy, no I/O).
+"""The figures of docs/figures.md for every insats and in total (pure: numpy, no I/O).
 
 Counts are computed for all insatser at once: each condition is a boolean mask over the
 participants, and ``np.bincount`` on the insats index sums it per insats. Breakdowns use the same
@@ -18,11 +18,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from commands.periods import Periods
 from sheets.categories import EXIT_REASONS, GENDERS, OUTCOME_REASONS
-from sheets.dataset import AGE_BANDS, SUPPORT_KEYS, Dataset
+from sheets.dataset import AGE_BANDS, SUPPORT_KEYS, Dataset, Participants
 from sheets.schemas import InsatsRow
 
 #: Below this many exits an outcome share is not shown ("–"), and goal status is "för tidigt".
@@ -136,16 +135,16 @@ BREAKDOWNS: dict[str, tuple[str, ...]] = {
 
 
 def count_arrays(
-    participants: pd.DataFrame, key: IntArray, groups: int, periods: Periods
+    participants: Participants, key: IntArray, groups: int, periods: Periods
 ) -> dict[str, IntArray]:
     """Return every field of `Counts` for each of `groups` groups at once.
 
     `key` is each participant's group (0 ≤ key < groups). A count is an array of `groups`
     values, a breakdown an array of `groups` rows by the breakdown's keys (see BREAKDOWNS).
     """
-    enrolled = participants["enrolled"].to_numpy()
-    exited = participants["exited"].to_numpy()
-    reason = participants["reason"].to_numpy(dtype=np.int64)
+    enrolled = participants.enrolled
+    exited = participants.exited
+    reason = participants.reason.astype(np.int64)
     day = periods.as_of.toordinal()
     week = periods.week_start.toordinal()
     last_week, last_week_end = (
@@ -167,9 +166,9 @@ def count_arrays(
     exited_last_week = (exited >= last_week) & (exited <= last_week_end)
     outcome = np.isin(reason, [EXIT_REASONS.index(r) for r in OUTCOME_REASONS])
     categories = {
-        "active_by_gender": participants["gender"].to_numpy(dtype=np.int64),
-        "active_by_age_band": participants["age_band"].to_numpy(dtype=np.int64),
-        "active_by_support": participants["support"].to_numpy(dtype=np.int64),
+        "active_by_gender": participants.gender.astype(np.int64),
+        "active_by_age_band": participants.age_band.astype(np.int64),
+        "active_by_support": participants.support.astype(np.int64),
     }
     return {
         "active": per_group(active),
@@ -201,9 +200,9 @@ def counts_of(arrays: dict[str, IntArray], group: int) -> Counts:
     return Counts(**fields)
 
 
-def count_table(participants: pd.DataFrame, groups: int, periods: Periods) -> list[Counts]:
+def count_table(participants: Participants, groups: int, periods: Periods) -> list[Counts]:
     """Return Counts for each of `groups` insatser (by the participants' ``insats`` index)."""
-    insats = participants["insats"].to_numpy(dtype=np.int64)
+    insats = participants.insats.astype(np.int64)
     arrays = count_arrays(participants, insats, groups, periods)
     return [counts_of(arrays, i) for i in range(groups)]
 
@@ -222,12 +221,7 @@ def sum_counts(counts: list[Counts]) -> Counts:
     return Counts(**{name: total(name) for name in Counts.__dataclass_fields__})
 
 
-_EMPTY_PARTICIPANTS = pd.DataFrame(
-    {
-        name: pd.Series([], dtype=np.int64)
-        for name in ("insats", "enrolled", "exited", "reason", "gender", "age_band", "support")
-    }
-)
+_EMPTY_PARTICIPANTS = Participants.empty()
 
 
 def cost_ytd(data: Dataset, periods: Periods) -> list[float | None]:
@@ -240,11 +234,11 @@ def cost_ytd(data: Dataset, periods: Periods) -> list[float | None]:
     costs = data.costs
     first = periods.year_start.toordinal()
     last = periods.as_of.replace(day=1).toordinal()
-    months = costs["month"].to_numpy()
+    months = costs.month
     in_year = (months >= first) & (months <= last)
     sums = np.bincount(
-        costs["insats"].to_numpy(dtype=np.int64)[in_year],
-        weights=costs["amount"].to_numpy()[in_year],
+        costs.insats.astype(np.int64)[in_year],
+        weights=costs.amount[in_year],
         minlength=len(data.insatser),
     )
     return [float(round(value, 2)) for value in sums]

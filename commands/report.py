@@ -410,15 +410,15 @@ def _build(data: Dataset, period: Period, as_of: date, threshold: int) -> Report
     )
     units = len(data.insatser)
     participants = data.participants
-    insats = participants["insats"].to_numpy(dtype=np.int64)
-    enrolled = participants["enrolled"].to_numpy(dtype=np.int64)
-    exited = participants["exited"].to_numpy(dtype=np.int64)
+    insats = participants.insats.astype(np.int64)
+    enrolled = participants.enrolled
+    exited = participants.exited
     attributes = {
-        "gender": participants["gender"].to_numpy(dtype=np.int64),
-        "age_band": participants["age_band"].to_numpy(dtype=np.int64),
-        "support": participants["support"].to_numpy(dtype=np.int64),
+        "gender": participants.gender.astype(np.int64),
+        "age_band": participants.age_band.astype(np.int64),
+        "support": participants.support.astype(np.int64),
     }
-    reason = participants["reason"].to_numpy(dtype=np.int64)
+    reason = participants.reason.astype(np.int64)
     kommun_keys, _, kommun_shown = category_table(
         data, np.zeros(len(participants), dtype=bool), "kommun", normalize_words
     )
@@ -561,11 +561,11 @@ def _costs(data: Dataset, window: _Window) -> list[float | None]:
     if data.costs is None:
         return [None] * len(data.insatser)
     costs = data.costs
-    months = costs["month"].to_numpy()
+    months = costs.month
     inside = (months >= window.first.replace(day=1).toordinal()) & (months <= window.hi)
     sums = np.bincount(
-        costs["insats"].to_numpy(dtype=np.int64)[inside],
-        weights=costs["amount"].to_numpy()[inside],
+        costs.insats.astype(np.int64)[inside],
+        weights=costs.amount[inside],
         minlength=len(data.insatser),
     )
     return [float(round(value, 2)) for value in sums]

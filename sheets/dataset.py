@@ -1,18 +1,19 @@
 """The Dataset: the validated contents of the sheet, ready for figures.
 
-Participants are held column-wise in a pandas DataFrame of small integers (dates as day ordinals,
+Participants are held column-wise as numpy arrays of small integers (dates as day ordinals,
 categories as codes), so that figures for 800 000 rows are a few vectorised passes.
 """
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from sheets import categories
 from sheets.problems import Problem, Text, a1
@@ -77,19 +78,100 @@ class LeftOutInsats:
     participant_rows: int
 
 
+@dataclass(frozen=True)
+class Categories:
+    """A text column of the participants as codes into its distinct values.
+
+    Attributes:
+        codes: each participant's position in `values`, -1 for a blank cell.
+        values: the distinct values (as matched: see `caseworker_key`, `normalize_words`), sorted.
+    """
+
+    codes: npt.NDArray[np.int32]
+    values: tuple[str, ...]
+
+    @classmethod
+    def of(cls, keys: Sequence[str | None]) -> Categories:
+        """Return the Categories of a value (or None, blank) per participant."""
+        values = tuple(sorted({key for key in keys if key is not None}))
+        position = {value: i for i, value in enumerate(values)}
+        codes = np.fromiter(
+            (-1 if key is None else position[key] for key in keys), dtype=np.int32, count=len(keys)
+        )
+        return cls(codes, values)
+
+    def code(self, value: str) -> int | None:
+        """Return the code of `value`, or None when no participant has it."""
+        index = bisect.bisect_left(self.values, value)
+        return index if index < len(self.values) and self.values[index] == value else None
+
+
+@dataclass(frozen=True)
+class Participants:
+    """The valid participants of valid insatser, column by column (numpy arrays of one length).
+
+    Attributes:
+        insats: the insats's index in `Dataset.insatser`.
+        gender: index in GENDERS; age_band: in AGE_BANDS; support: in SUPPORT_KEYS.
+        enrolled, exited: day ordinals (`exited` NO_DATE when not exited).
+        reason: index in EXIT_REASONS, -1 when none.
+        row: the 0-based sheet row.
+        kommun, caseworker: the matching keys of those cells (see `caseworker_key`).
+    """
+
+    insats: npt.NDArray[np.int16]
+    gender: npt.NDArray[np.int8]
+    age_band: npt.NDArray[np.int8]
+    support: npt.NDArray[np.int8]
+    enrolled: npt.NDArray[np.int64]
+    exited: npt.NDArray[np.int64]
+    reason: npt.NDArray[np.int8]
+    row: npt.NDArray[np.int64]
+    kommun: Categories
+    caseworker: Categories
+
+    def __len__(self) -> int:
+        return len(self.insats)
+
+    @classmethod
+    def empty(cls) -> Participants:
+        """Return no participants."""
+        none = Categories(np.zeros(0, dtype=np.int32), ())
+        small, wide = np.zeros(0, dtype=np.int8), np.zeros(0, dtype=np.int64)
+        return cls(
+            insats=np.zeros(0, dtype=np.int16),
+            gender=small,
+            age_band=small,
+            support=small,
+            enrolled=wide,
+            exited=wide,
+            reason=small,
+            row=wide,
+            kommun=none,
+            caseworker=none,
+        )
+
+
+@dataclass(frozen=True)
+class Costs:
+    """The valid rows of the Ekonomi tab: insats index, month (ordinal of its 1st), amount."""
+
+    insats: npt.NDArray[np.int16]
+    month: npt.NDArray[np.int64]
+    amount: npt.NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.insats)
+
+
 @dataclass
 class Dataset:
     """The validated sheet.
 
     Attributes:
         insatser: the insatser whose rows are valid; a participant's ``insats`` is an index here.
-        participants: one row per valid participant of a valid insats, with integer columns
-            ``insats``, ``gender`` (index in GENDERS), ``age_band`` (index in AGE_BANDS),
-            ``support`` (index in SUPPORT_KEYS), ``enrolled`` and ``exited`` (day ordinals,
-            NO_DATE when not exited), ``reason`` (index in EXIT_REASONS, -1 when none), and
-            categoricals ``kommun`` and ``caseworker`` (matching keys, see `caseworker_key`).
-        costs: ``insats`` (index), ``month`` (ordinal of the 1st), ``amount``; None without an
-            Ekonomi tab.
+        participants: every valid participant of a valid insats (see `Participants`).
+        costs: the Ekonomi tab's valid rows; None without an Ekonomi tab.
         staff: the Personal tab's valid rows.
         history: the Historik tab's valid rows.
         problems: what is wrong in the sheet, independent of the as-of date.
@@ -109,8 +191,8 @@ class Dataset:
     """
 
     insatser: tuple[InsatsRow, ...]
-    participants: pd.DataFrame
-    costs: pd.DataFrame | None
+    participants: Participants
+    costs: Costs | None
     staff: tuple[PersonalRow, ...]
     history: tuple[HistorikRow, ...]
     problems: tuple[Problem, ...]

@@ -7,6 +7,7 @@ error is left out of every figure and reported with its tab and A1 cell; every o
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -14,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from sheets import categories
 from sheets.backends.base import RawTabs
@@ -24,9 +24,12 @@ from sheets.dataset import (
     AGE_LIMITS,
     NO_DATE,
     SUPPORT_KEYS,
+    Categories,
+    Costs,
     Dataset,
     DateColumn,
     LeftOutInsats,
+    Participants,
     caseworker_key,
 )
 from sheets.problems import Text
@@ -38,7 +41,7 @@ from sheets.schemas import (
     PersonalRow,
 )
 from sheets.spelling import closest
-from sheets.values import LONG_TEXT_LIMIT, normalize_key, normalize_words
+from sheets.values import LONG_TEXT_LIMIT, CellValueError, normalize_key, normalize_words
 
 # Ages at enrolment outside this range are unusual for Finsam and probably a typo (a warning).
 AGE_MIN, AGE_MAX = 16, 67
@@ -217,11 +220,11 @@ def _codes(tab: ParsedTab, name: str, keys: Sequence[str], missing: int) -> npt.
 
 def _check_deltagare(
     tab: ParsedTab, valid_codes: dict[str, int], all_codes: Sequence[str]
-) -> tuple[pd.DataFrame, tuple[DateColumn, ...], dict[str, int]]:
+) -> tuple[Participants, tuple[DateColumn, ...], dict[str, int]]:
     """Check the Deltagare tab; return the participants, their date columns, and per insats code
     key the rows valid on their own that are left out because their insats's row has errors."""
     if not tab.usable:
-        return _participant_frame({}), (), {}
+        return Participants.empty(), (), {}
     # A felregistrering row is skipped before any other check: neither counted nor reported.
     if "avslutsorsak" in tab.columns:
         tab.skipped |= tab.columns["avslutsorsak"].mask(lambda value: value == categories.MISTAKE)
@@ -345,19 +348,18 @@ def _check_deltagare(
         )
 
     keep = tab.valid & (insats >= 0)
-    columns: dict[str, npt.NDArray[Any]] = {
-        "insats": insats.astype(np.int16),
-        "gender": _codes(tab, "kon", categories.GENDERS, 0),
-        "age_band": age_band,
-        "support": _codes(tab, "forsorjning", SUPPORT_KEYS, len(SUPPORT_KEYS) - 1),
-        "enrolled": enrolled,
-        "exited": exited,
-        "reason": reason,
-        "kommun": _texts(tab, "kommun", normalize_words),
-        "caseworker": _texts(tab, "handlaggare", caseworker_key),
-        "row": tab.rows,
-    }
-    participants = _participant_frame({name: values[keep] for name, values in columns.items()})
+    participants = Participants(
+        insats=insats[keep].astype(np.int16),
+        gender=_codes(tab, "kon", categories.GENDERS, 0)[keep],
+        age_band=age_band[keep],
+        support=_codes(tab, "forsorjning", SUPPORT_KEYS, len(SUPPORT_KEYS) - 1)[keep],
+        enrolled=enrolled[keep],
+        exited=exited[keep],
+        reason=reason[keep].astype(np.int8),
+        row=tab.rows[keep],
+        kommun=_categories(tab, "kommun", normalize_words, keep),
+        caseworker=_categories(tab, "handlaggare", caseworker_key, keep),
+    )
     date_columns = tuple(
         DateColumn(
             tab.tab_name,
@@ -380,12 +382,28 @@ def _repeated_ids(tab: ParsedTab) -> npt.NDArray[np.intp]:
     """Return the positions of live rows whose Deltagar-ID appears again in the same insats.
 
     Codes and IDs compare as `normalize_key` has them; rows without either are never repeats.
+    IDs are nearly all distinct, so repeats are first looked for among the IDs alone (each ID
+    gets the position it first appears at, in one pass in C), and only the few rows of a
+    repeated ID are compared by insats.
     """
     codes, has_code = _keys(tab.columns["insats"])
     ids, has_id = _keys(tab.columns["deltagar_id"])
-    frame = pd.DataFrame({"insats": codes, "id": ids}, dtype=object)
-    frame = frame[~tab.skipped & has_code & has_id]
-    return frame.index[frame.duplicated(keep=False)].to_numpy()
+    live = np.flatnonzero(~tab.skipped & has_code & has_id)
+    live_ids = ids[live].tolist()
+    first: dict[str, int] = {}
+    firsts = np.fromiter(
+        map(first.setdefault, live_ids, itertools.count()), dtype=np.intp, count=len(live_ids)
+    )
+    again = firsts != np.arange(len(live_ids))
+    if not again.any():
+        return np.zeros(0, dtype=np.intp)
+    suspects = live[np.union1d(np.flatnonzero(again), firsts[again])].tolist()
+    pairs = [(codes[position], ids[position]) for position in suspects]
+    times = Counter(pairs)
+    return np.array(
+        [position for position, pair in zip(suspects, pairs, strict=True) if times[pair] > 1],
+        dtype=np.intp,
+    )
 
 
 def _keys(column: ParsedColumn) -> tuple[npt.NDArray[np.object_], BoolArray]:
@@ -405,33 +423,28 @@ def _header(tab: ParsedTab, name: str) -> Text:
     return Text(sv=column.sv, en=column.en)
 
 
-def _texts(tab: ParsedTab, name: str, key: Any) -> npt.NDArray[np.object_]:
+def _categories(tab: ParsedTab, name: str, key: Any, keep: BoolArray) -> Categories:
+    """Return a text column of the kept rows as Categories, each distinct cell mapped by `key`
+    once (the column holds each distinct value once: `ParsedColumn`)."""
     if name not in tab.columns:
-        return np.full(len(tab), None, dtype=object)
-    return tab.columns[name].map(lambda value: key(value) if value else None)
-
-
-def _participant_frame(columns: dict[str, Any]) -> pd.DataFrame:
-    dtypes: dict[str, Any] = {
-        "insats": np.int16,
-        "gender": np.int8,
-        "age_band": np.int8,
-        "support": np.int8,
-        "enrolled": np.int64,
-        "exited": np.int64,
-        "reason": np.int8,
-        "kommun": "category",
-        "caseworker": "category",
-        "row": np.int64,
-    }
-    return pd.DataFrame(
-        {name: pd.Series(columns.get(name, []), dtype=dtype) for name, dtype in dtypes.items()}
+        return Categories.of([None] * int(keep.sum()))
+    column = tab.columns[name]
+    mapped = [
+        key(value) if value and not isinstance(value, CellValueError) else None
+        for value in column.results
+    ]
+    used = np.unique(column.index[keep])
+    values = tuple(sorted({mapped[i] for i in used.tolist() if mapped[i] is not None}))
+    position = {value: i for i, value in enumerate(values)}
+    distinct = np.array(
+        [-1 if text is None else position.get(text, -1) for text in mapped], dtype=np.int32
     )
+    return Categories(distinct[column.index[keep]], values)
 
 
 def _check_ekonomi(
     tab: ParsedTab, valid_codes: dict[str, int], all_codes: Sequence[str]
-) -> pd.DataFrame | None:
+) -> Costs | None:
     if not tab.usable:
         # No Ekonomi tab at all means "costs not tracked" (cost_ytd is null), not zero.
         return None if tab.title is None else _cost_frame([], [], [])
@@ -465,11 +478,9 @@ def _check_ekonomi(
     return _cost_frame(insats[keep], months[keep], amounts[keep])
 
 
-def _cost_frame(index: Any, months: Any, amounts: Any) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "insats": pd.Series(index, dtype=np.int16),
-            "month": pd.Series(months, dtype=np.int64),
-            "amount": pd.Series(amounts, dtype=np.float64),
-        }
+def _cost_frame(index: Any, months: Any, amounts: Any) -> Costs:
+    return Costs(
+        insats=np.asarray(index, dtype=np.int16),
+        month=np.asarray(months, dtype=np.int64),
+        amount=np.asarray(amounts, dtype=np.float64),
     )

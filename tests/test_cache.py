@@ -184,7 +184,7 @@ def test_the_first_read_is_waited_for_but_not_for_ever(api: SlowSheetsApi) -> No
     assert time.monotonic() - asked < 0.2 + AT_ONCE
     assert "arket läses fortfarande" in raised.value.message_sv
     assert cache.wait_for_read(5)
-    assert cache.get().participants["insats"].tolist() == [0]
+    assert cache.get().participants.insats.tolist() == [0]
     assert api.count("batchGet") == 1, "the question that gave up did not start a second read"
 
 

@@ -87,7 +87,7 @@ def test_any_sheet_loads_without_raising_and_every_problem_has_a_cell(
 
 def _every_row_is_counted_or_reported(tabs: dict[str, list[list[Any]]]) -> None:
     data = load_dataset(tabs)
-    counted = {int(row) + 1 for row in data.participants["row"]}
+    counted = {int(row) + 1 for row in data.participants.row}
     reported = {p.row for p in data.problems if p.tab == "Deltagare" and p.severity == "error"}
     invalid_insats = {code.casefold() for code in data.all_codes} - {
         i.kod.casefold() for i in data.insatser

@@ -37,7 +37,7 @@ def test_a_title_row_merged_across_the_columns_is_passed_over() -> None:
     assert data.problems == ()
     assert len(data.participants) == 2
     assert data.header_rows == {"Insatser": 2, "Deltagare": 4}
-    assert data.participants["row"].tolist() == [4, 5]  # 0-based sheet rows: A5 and A6
+    assert data.participants.row.tolist() == [4, 5]  # 0-based sheet rows: A5 and A6
 
 
 def test_headers_on_the_first_row_are_no_news() -> None:

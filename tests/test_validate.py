@@ -82,7 +82,7 @@ def test_a_repeated_header_counts_where_it_first_appears() -> None:
     }
     data = load_dataset(tabs)
     assert data.problems == ()
-    assert int(data.participants["gender"].iloc[0]) == 0  # kvinna, from column C
+    assert int(data.participants.gender[0]) == 0  # kvinna, from column C
 
 
 def test_when_two_tabs_match_one_name_the_leftmost_wins() -> None:
@@ -140,7 +140,7 @@ def test_empty_rows_are_skipped_silently() -> None:
     )
     assert data.problems == ()
     assert len(data.participants) == 1
-    assert int(data.participants["row"].iloc[0]) == 3  # 0-based sheet row: the fourth row
+    assert int(data.participants.row[0]) == 3  # 0-based sheet row: the fourth row
 
 
 def test_a_bad_cell_is_reported_with_tab_and_cell_and_the_rest_still_counts() -> None:
@@ -372,7 +372,7 @@ def test_ekonomi_tab() -> None:
     assert problems_at(data.problems) == {("Ekonomi", "A4", "error"), ("Ekonomi", "C5", "error")}
     assert data.rows_left_out == 2
     assert data.costs is not None
-    assert sorted(data.costs["amount"]) == [-4800.0, 12500.0]
+    assert sorted(data.costs.amount) == [-4800.0, 12500.0]
 
 
 def test_personal_and_historik_tabs() -> None:
