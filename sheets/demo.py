@@ -177,7 +177,7 @@ _PLANS: tuple[_Plan, ...] = (
         places=25, annual_target=40, goal=30, budget=900_000, phase="running",
         start_months=22, end_months=20, active=22, exited=16, stay_days=(90, 365),
         to_work=0.14, to_studies=0.06, caseworkers=("Anna Lindqvist", "Erik Nyström"),
-        id_style="year", spend=1.08,
+        id_style="year", spend=1.25,
     ),
     _Plan(
         "SESAM", "Sesam – kvinnor 18–63", "Försäkringskassan, vårdcentralerna",
@@ -698,9 +698,10 @@ def _kronor(amount: int) -> str:
 def _ekonomi_rows(
     rng: random.Random, anchor: date, periods: dict[str, tuple[date, date | None]]
 ) -> list[list[object]]:
-    """One cost row per insats and month it ran, January to the anchor's month, plus extras."""
+    """One cost row per insats and month it ran, January to the month before the anchor's (a
+    month's costs are booked when it is over), plus extras."""
     rows: list[list[object]] = [list(EKONOMI_HEADER)]
-    months = [date(anchor.year, month, 1) for month in range(1, anchor.month + 1)]
+    months = [date(anchor.year, month, 1) for month in range(1, max(anchor.month, 2))]
     correction_month = months[len(months) // 2]
     for month in months:
         month_end = _last_of_month(month, 0)
