@@ -15,15 +15,18 @@ when, given all of that, its possible values still span an interval at least `th
 hidden cell is shown the same way (``..``): a mark that told a small count apart from a hidden
 large one would itself narrow both.
 
-The protection is proved cell by cell with explicit alternative tables (see `_Table.width`):
-moving counts between hidden cells so that every shown figure stays the same. An alternative table
-that changes a hidden cell by +a and another by -b proves an interval of width at least a + b. The
-test suite checks the result against a linear programme over every answer (tests/test_privacy_audit.py).
+The reader's knowledge is a network: rows and columns are nodes, a hidden cell an edge that may
+carry counts either way (down to 0), a hidden total-row cell an edge to the grand total. How far a
+hidden cell can move with every shown figure kept is then a maximum flow around the cycles through
+it (`max_flow`): the same number as the reader's linear programme, computed exactly. A quicker
+lower bound (`_Table.width`: one partner row at a time) spares the flow where it already suffices.
+The test suite checks the result independently with scipy's linear programmes over every answer
+(tests/test_privacy_audit.py).
 
 Hidden cells are chosen greedily: a count from 1 to threshold − 1 is hidden (primary), and then, for
-each hidden cell whose interval is too narrow, the cheapest further cells that widen it enough
-(cost: the counts hidden, so a cell of 67 is not hidden to protect one of 3 when a cell of 6 will
-do; a cell of the total row costs double, since more answers show it).
+each hidden cell whose interval is too narrow, the further cells that widen it most per cost (the
+counts they hide, so that a cell of 67 is not hidden to protect one of 3 when a cell of 6 will do;
+a cell of the total row costs ten times as much, since most answers show it).
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from commands.figures import compute_figures, outcome_share
 from commands.reply import Paragraph, Reply, Table
 from sheets.categories import EXIT_REASONS
 from sheets.dataset import AGE_BANDS, SUPPORT_KEYS, Dataset
-from sheets.demo import BUNDLED_ANCHOR, BUNDLED_PATH
+from sheets.demo import BUNDLED_ANCHOR, BUNDLED_PATH, DELTAGARE_HEADER
 from sheets.validate import load_dataset
 from tests.privacy_lp import Model
 
@@ -264,20 +264,7 @@ def generated_sheets(draw: st.DrawFn) -> dict[str, list[list[Any]]]:
         insatser.append(
             [code, f"Insats {code}", "2024-01-01", end, draw(st.sampled_from([None, 40]))]
         )
-    deltagare: list[list[Any]] = [
-        [
-            "Deltagar-ID",
-            "Insats",
-            "Kön",
-            "Födelseår",
-            "Kommun",
-            "Försörjning vid start",
-            "Inskriven",
-            "Avslutad",
-            "Avslutsorsak",
-            "Handläggare",
-        ]
-    ]
+    deltagare: list[list[Any]] = [list(DELTAGARE_HEADER)]
     for n in range(draw(st.integers(0, 80))):
         code = draw(st.sampled_from(codes))
         enrolled = AS_OF - timedelta(days=draw(st.integers(0, 600)))
