@@ -29,9 +29,8 @@ from bot.app import build_app
 from bot.config import Settings
 from bot.logs import EventFormatter, describe_exception
 from bot.source import open_cache
-from bot.weekly import WeeklyPoster, WeeklySchedule
+from bot.weekly import WeeklyPoster, WeeklySchedule, fresh_read_from
 from commands.language import Language
-from sheets.backends.base import SheetBackend
 from sheets.cache import DatasetCache
 from sheets.dataset import Dataset
 from sheets.errors import SheetsError
@@ -174,7 +173,7 @@ def serve(settings: Settings) -> int:
         return EXIT_USAGE
 
     _read_at_start(cache, settings)
-    weekly = _weekly_schedule(settings, cache.backend, app)
+    weekly = _weekly_schedule(settings, cache, app)
     if app_token is not None:
         if weekly is not None:
             weekly.start()
@@ -234,7 +233,7 @@ def _read_at_start(cache: DatasetCache, settings: Settings) -> None:
         log_access(access_mode(data, open_access=False))
 
 
-def _weekly_schedule(settings: Settings, backend: SheetBackend, app: App) -> WeeklySchedule | None:
+def _weekly_schedule(settings: Settings, cache: DatasetCache, app: App) -> WeeklySchedule | None:
     """Return the weekly post's schedule, or None (with a note) when STATUS_CHANNEL is unset."""
     if not settings.status_channel:
         log.info("weekly post off", extra={"reason": "STATUS_CHANNEL is not set"})
@@ -250,13 +249,14 @@ def _weekly_schedule(settings: Settings, backend: SheetBackend, app: App) -> Wee
         )
         return None
     poster = WeeklyPoster(
-        backend,
+        cache.backend,
         app.client,
         settings.status_channel,
         language=Language(settings.language),
         small_count_min=settings.small_count_min,
         zone=settings.zone,
         now=settings.now,
+        read=fresh_read_from(cache),
     )
     log.info(
         "weekly post scheduled",

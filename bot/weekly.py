@@ -29,11 +29,10 @@ from commands.context import Context
 from commands.language import Language
 from commands.weekly import WeeklyPost, compose_weekly, is_posted, iso_week, posted_row
 from sheets.backends.base import SheetBackend
-from sheets.columns import find_tab
-from sheets.errors import SheetsError
+from sheets.cache import DatasetCache, read_dataset
+from sheets.dataset import Dataset
+from sheets.errors import SheetsError, SheetUnavailable
 from sheets.schemas import HISTORIK_HEADER, HistorikRow
-from sheets.structure import unusable_tab_error
-from sheets.validate import load_dataset
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +67,25 @@ class WeeklyResult:
     detail: str = ""
 
 
+def fresh_read_from(cache: DatasetCache) -> Callable[[], Dataset]:
+    """Return a read for the weekly post that goes through `cache` (in `serve`, its reading
+    process): a read that starts now and is waited for. When it fails, its error is raised:
+    an earlier read is never passed off as this week's.
+    """
+
+    def read() -> Dataset:
+        cache.invalidate()
+        data = cache.get()
+        if data.stale is not None:
+            raise cache.last_error or SheetUnavailable(
+                "The sheet was still being read; the weekly post waits for the next try.",
+                "Arket lästes fortfarande; veckoinlägget väntar till nästa försök.",
+            )
+        return data
+
+    return read
+
+
 class WeeklyPoster:
     """Composes and sends the weekly post; one run at a time per process."""
 
@@ -81,8 +99,12 @@ class WeeklyPoster:
         small_count_min: int,
         zone: ZoneInfo,
         now: Callable[[], datetime],
+        read: Callable[[], Dataset] | None = None,
     ) -> None:
         self.backend = backend
+        #: A fresh read of the sheet, loaded and validated. `serve` passes the cache's, which
+        #: reads in the bot's reading process, so that the week's read never holds up an ack.
+        self.read = read or (lambda: read_dataset(backend, loaded_at=self.now()))
         self.client = client
         self.channel = channel
         self.language = language
@@ -104,17 +126,14 @@ class WeeklyPoster:
             as_of = as_of or now.astimezone(self.zone).date()
             week = iso_week(as_of)
             try:
-                tabs = self.backend.read_tabs()  # fresh: another replica may have just posted
+                # Fresh: another replica may have just posted. A sheet without Insatser or
+                # Deltagare fails here too (SheetTabMissing): every figure would be 0, and so
+                # would the week's Historik rows: better late than wrong.
+                data = self.read()
             except SheetsError as error:
                 return self._not_sent(week, error)
-            data = load_dataset(tabs, url=self.backend.url, loaded_at=now)
             if is_posted(data, week):
                 return WeeklyResult("already_posted", week)
-            unusable = unusable_tab_error(tabs, data)
-            if unusable is not None:
-                # Without Insatser or Deltagare every figure would be 0, and so would the week's
-                # Historik rows: better late than wrong.
-                return self._not_sent(week, unusable)
             context = Context(as_of, self.language, self.small_count_min)
             post = compose_weekly(data, context, late=late)
             if dry_run:
@@ -136,7 +155,7 @@ class WeeklyPoster:
                     return WeeklyResult("failed", week, post, failure)
                 outcome = "posted"
             try:
-                self._record(tabs, post, as_of, now)
+                self._record(data.historik_tab, post, as_of, now)
             except SheetsError as error:
                 log.error(
                     "weekly post went out but Historik was not written",
@@ -246,13 +265,14 @@ class WeeklyPoster:
                 return str(message.get("ts"))
         return None
 
-    def _record(self, tabs: dict[str, Any], post: WeeklyPost, as_of: date, now: datetime) -> None:
-        """Append this week's Historik rows and the ``*`` row in one request.
+    def _record(self, tab: str | None, post: WeeklyPost, as_of: date, now: datetime) -> None:
+        """Append this week's Historik rows and the ``*`` row in one request, to Historik as the
+        sheet names it (`tab`), or a new Historik tab.
 
         Raises:
             SheetsError: the rows could not be written.
         """
-        title = find_tab(list(tabs), HistorikRow) or HistorikRow.TAB.sv
+        title = tab or HistorikRow.TAB.sv
         posted_at = now.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
         rows = [*post.history_rows, posted_row(post, as_of, posted_at)]
         self.backend.append_rows(title, HISTORIK_HEADER, [list(row) for row in rows])

@@ -182,6 +182,8 @@ class Dataset:
         url: a link to the sheet, or None.
         personal_tab: the title of the Personal tab as written in the sheet, or None when the
             sheet has none (then no one is listed, and the bot stays closed unless told to open).
+        historik_tab: the title of the Historik tab as written in the sheet, or None (the weekly
+            post then creates it).
         stale: why this is an earlier read (the sheet cannot be read now), or None.
         header_rows: tab title → 1-based row its headers were read from, for the tabs whose
             headers are not on their first non-empty row (a title row above them, or headers
@@ -202,6 +204,7 @@ class Dataset:
     loaded_at: datetime | None = None
     url: str | None = None
     personal_tab: str | None = None
+    historik_tab: str | None = None
     #: Set when the sheet could not be read and this is an earlier read: says why.
     stale: Text | None = None
     header_rows: dict[str, int] = field(default_factory=dict)

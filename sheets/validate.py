@@ -91,6 +91,7 @@ def load_dataset(
         header_rows=_header_rows(parsed),
         insatser_left_out=_insatser_left_out(insatser_tab, taken),
         personal_tab=personal_tab.title,
+        historik_tab=historik_tab.title,
     )
 
 

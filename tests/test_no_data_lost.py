@@ -248,10 +248,10 @@ def test_serve_never_writes_historik_into_the_bundled_demo_workbook(
     from bot.server import _weekly_schedule
 
     settings = settings_for(slack).model_copy(update={"status_channel": CHANNEL})
-    backend = WorkbookBackend(BUNDLED_PATH)
-    app = build_app(settings, DatasetCache(backend, 60).get)
+    cache = DatasetCache(WorkbookBackend(BUNDLED_PATH), 60)
+    app = build_app(settings, cache.get)
     with caplog.at_level(logging.INFO):
-        assert _weekly_schedule(settings, backend, app) is None
+        assert _weekly_schedule(settings, cache, app) is None
     assert 'event="weekly post off" reason="the bundled demo workbook is read-only"' in log_text(
         caplog.records
     )

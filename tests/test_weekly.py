@@ -471,3 +471,37 @@ def test_a_renamed_deltagare_tab_holds_the_post_instead_of_posting_zeros(
 
     sheets.rename_tab("Deltagare (kopia)", "Deltagare")
     assert poster(sheets, slack).run(AS_OF).outcome == "posted"
+
+
+def test_through_the_bots_cache_the_post_reads_the_sheet_afresh_and_never_posts_an_old_read(
+    sheets: FakeSheetsApi, slack: FakeSlackApi
+) -> None:
+    """In `serve` the week's read goes through the cache (and so its reading process): a read
+    started for the post, not the cached one, and a failed read holds the post."""
+    from bot.weekly import fresh_read_from
+    from sheets.cache import DatasetCache
+
+    base = poster(sheets, slack)
+    cache = DatasetCache(base.backend, ttl_seconds=3600)
+    cache.get()  # what questions were answered from
+    reads = sheets.count("batchGet")
+    with_cache = WeeklyPoster(
+        base.backend,
+        base.client,
+        CHANNEL,
+        language=Language("sv"),
+        small_count_min=5,
+        zone=ZONE,
+        now=base.now,
+        read=fresh_read_from(cache),
+    )
+
+    before = [list(row) for row in historik(sheets)]
+    sheets.deny_access = True
+    failed = with_cache.run(AS_OF)
+    assert failed.outcome == "failed" and posts(slack) == [] and historik(sheets) == before
+    assert sheets.count("batchGet") > reads, "read afresh, not from the cache"
+
+    sheets.deny_access = False
+    assert with_cache.run(AS_OF).outcome == "posted"
+    assert len(posts(slack)) == 1 and historik(sheets)[-1][2] == "*"
