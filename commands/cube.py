@@ -133,11 +133,6 @@ class Cube:
         self.as_of = as_of
         self.threshold = threshold
 
-    @property
-    def hides_anything(self) -> bool:
-        """True when suppression is on (a threshold above 1)."""
-        return self.threshold > 1
-
     def complete(self) -> Cube:
         """Protect every table now; return the Cube."""
         for table in ("gender", "age_band", "support", "exit_reason", "kommun", "caseworker"):

@@ -422,11 +422,10 @@ def protect(
         in_total: the rows the published total row sums.
         threshold: SMALL_COUNT_MIN; 0 or 1 hides nothing.
         shown: the columns answers show (default all). A column never shown (a blank kommun) is
-            hidden by nature, free to use in protecting others, and protected itself only where
-            its count is small.
+            hidden by nature and free to use in protecting others; it is missing data, not a
+            value of anyone's, so it needs no protection itself.
 
-    Hidden cells of shown columns are all proven safe; a never-shown column is only a source of
-    freedom for the others.
+    Every hidden cell of a shown column is proven safe.
 
     Returns:
         The Protection: body rows and the total row, with the hidden cells marked.

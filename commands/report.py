@@ -38,14 +38,12 @@ from commands.cube import (
     ExitReasons,
     category_table,
     gender_table,
+    goal_status_of,
     protected_cube,
 )
 from commands.cube import share_text as shown_share
 from commands.disclosure import GroupedProtection, Protection, protect, protect_grouped
 from commands.figures import (
-    GOAL_AT_RISK,
-    GOAL_ON_TRACK,
-    GOAL_TOO_EARLY,
     compute_figures,
     outcome_share,
 )
@@ -672,15 +670,6 @@ def _protect(
     )
 
 
-def goal_status(goal: float | None, share: float | None) -> str | None:
-    """Return the exact goal status of an outcome share against a goal (as docs/figures.md counts it)."""
-    if goal is None:
-        return None
-    if share is None:
-        return GOAL_TOO_EARLY
-    return GOAL_ON_TRACK if share >= goal else GOAL_AT_RISK
-
-
 # -- the exact figures --------------------------------------------------------------------------
 
 
@@ -703,7 +692,7 @@ def report_json(report: Report, code: str | None = None) -> dict[str, Any]:
             "outcome_share": share,
         }
         if row != report.total_row:
-            result["goal_status"] = goal_status(goal, share)
+            result["goal_status"] = goal_status_of(goal, share)
         result |= {
             "target_prorated": period.target[row],
             "cost": period.cost[row],

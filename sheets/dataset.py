@@ -6,7 +6,6 @@ categories as codes), so that figures for 800 000 rows are a few vectorised pass
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -99,11 +98,6 @@ class Categories:
             (-1 if key is None else position[key] for key in keys), dtype=np.int32, count=len(keys)
         )
         return cls(codes, values)
-
-    def code(self, value: str) -> int | None:
-        """Return the code of `value`, or None when no participant has it."""
-        index = bisect.bisect_left(self.values, value)
-        return index if index < len(self.values) and self.values[index] == value else None
 
 
 @dataclass(frozen=True)
