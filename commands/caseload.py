@@ -107,7 +107,10 @@ def splits(cube: Cube, row: int, context: Context) -> list[Block]:
             )
         )
     else:
-        table = _table(t("Avslutsorsak i år", "Exit reason this year"), cells.row(row), reasons, t)
+        title = t("Avslutsorsak i år", "Exit reason this year")
+        if row == cells.total_row:  # the exits of every insats this year, ended ones too
+            title = t("Avslutsorsak i år, alla insatser", "Exit reason this year, all projects")
+        table = _table(title, cells.row(row), reasons, t)
         if table is not None:
             blocks.append(table)
     note = hidden_note(blocks, context)

@@ -8,7 +8,8 @@ values of one attribute, with a total row (`commands.disclosure`):
 * active participants by gender, age band and support at start; total row over running insatser
   (what ``deltagare`` without an argument shows);
 * this year's exits by exit reason, with arbete + studier and the rest as groups (the outcome share
-  shows the first group's sum); total row over running insatser (``läge``, the weekly post);
+  shows the first group's sum); total row over all insatser, since an insats that ended in June
+  had exits this year too (``läge``'s total share, the weekly post, a report of the year to date);
 * active participants by kommun, and by caseworker; total row over all insatser (what
   ``deltagare KOMMUN`` and ``deltagare mig`` show).
 
@@ -123,7 +124,7 @@ class Cube:
     """Every breakdown the bot shows for one read and as-of date, protected together.
 
     Rows of every table follow `Dataset.insatser`; their total rows sum the running insatser
-    (gender, age band, support, exit reason) or all insatser (kommun, caseworker). Each table is
+    (gender, age band, support) or all insatser (exit reason, kommun, caseworker). Each table is
     protected the first time it is asked for (a one-shot ``ask läge`` needs only the exit
     reasons); the bot's reads protect them all at once (`complete`), before any question.
     """
@@ -182,7 +183,8 @@ class Cube:
             dtype=np.int64,
         ).reshape(len(projects), len(EXIT_REASONS))
         groups = tuple(tuple(EXIT_REASONS.index(r) for r in group) for group in REASON_GROUPS)
-        reasons = protect_grouped(exits, self._running, self.threshold, groups)
+        everyone = np.ones(len(projects), dtype=bool)
+        reasons = protect_grouped(exits, everyone, self.threshold, groups)
         cells = Breakdown(EXIT_REASONS, reasons.cells, (True,) * len(EXIT_REASONS))
         return ExitReasons(cells, reasons.by_group)
 

@@ -607,27 +607,22 @@ def _same_exits_as_answers(
     very exits those answers split (1 January of the as-of year to the as-of date), else None.
 
     The same table protected twice, with different cells hidden, would give away in one what the
-    other hides. So the report then shows the answers' protected table: the insatser's rows as
-    the cube hides them, and a total row over the report's insatser whose cells are shown only
-    where the cube's answers already give them (its total over the running insatser plus the
-    shown rows of the others), so that the report says nothing the answers do not.
+    other hides; so the report then shows the answers' own table. Its total row (all insatser)
+    is the report's: an insats outside the report has no exits in the period.
     """
     if window.first != date(as_of.year, 1, 1) or window.through != as_of:
         return None
     reasons = protected_cube(data, as_of, threshold).exit_reason
-    cells, groups = reasons.cells.protection, reasons.groups
-    running = np.array([p.running for p in compute_figures(data, as_of).projects], dtype=bool)
-    others = np.flatnonzero(~running)
+    keep = np.append(rows, len(data.insatser))  # the report's rows, and the total row
 
-    def with_total(protection: Protection) -> Protection:
-        values = protection.values[:-1]
-        derivable = ~protection.hidden[-1] & ~protection.hidden[others].any(axis=0)
-        total_values = values[rows].sum(axis=0, keepdims=True)
-        hidden = np.vstack([protection.hidden[rows], ~derivable[None, :]])
-        withheld = np.append(protection.withheld[rows], protection.withheld[-1])
-        return Protection(np.vstack([values[rows], total_values]), hidden, withheld)
+    def of_rows(protection: Protection) -> Protection:
+        return Protection(
+            protection.values[keep], protection.hidden[keep], protection.withheld[keep]
+        )
 
-    return GroupedProtection(reasons_groups(), with_total(groups), with_total(cells))
+    return GroupedProtection(
+        reasons_groups(), of_rows(reasons.groups), of_rows(reasons.cells.protection)
+    )
 
 
 def reasons_groups() -> tuple[tuple[int, ...], ...]:

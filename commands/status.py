@@ -124,6 +124,19 @@ def status(data: Dataset, context: Context) -> Reply:
         *goal_alerts(figures, cube, t),
         *insatser_left_out(data, context),
     ]
+    ended_exits = sum(p.counts.exited_ytd for p in figures.projects if not p.running)
+    if ended_exits:
+        blocks.insert(
+            2,
+            Paragraph(
+                t(
+                    "Totalradens andel till arbete/studier räknar årets avslut i alla insatser, "
+                    f"även de {ended_exits} i insatser som inte pågår längre.",
+                    "The total's share to work/studies counts this year's exits in every "
+                    f"project, the {ended_exits} in projects no longer running too.",
+                )
+            ),
+        )
     note = hidden_note(blocks, context)
     if note is not None:
         blocks.append(note)

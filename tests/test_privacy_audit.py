@@ -52,6 +52,7 @@ TABLE_TITLES = {
     "Ålder vid start": "age_band",
     "Försörjning vid start": "support",
     "Avslutsorsak i år": "exit_reason",
+    "Avslutsorsak i år, alla insatser": "exit_reason",
 }
 SHARE_COLUMNS = ("Arb/stud i år", "Arb/stud")
 
@@ -126,7 +127,7 @@ def _outcome_count(share_text: str, exits: int) -> int | None:
 
 
 def _read_shares(reply: Reply, data: Dataset, exits: list[int], published: Published) -> None:
-    """Record the outcome shares of a ``läge``, ``mål`` or weekly table (Totalt: running total)."""
+    """Record the outcome shares of a ``läge``, ``mål`` or weekly table (Totalt: all insatser)."""
     codes = {insats.kod: row for row, insats in enumerate(data.insatser)}
     for block in reply.blocks:
         if not isinstance(block, Table):
@@ -151,7 +152,7 @@ def gather(data: Dataset, as_of: date, threshold: int = THRESHOLD) -> Published:
     published = Published()
     units = len(data.insatser)
     exits = [p.counts.exited_ytd for p in figures.projects]
-    exits.append(sum(p.counts.exited_ytd for p in figures.running))
+    exits.append(sum(p.counts.exited_ytd for p in figures.projects))
 
     _read_breakdowns(answer(data, "deltagare", context), units, cube, published)
     for row, insats in enumerate(data.insatser):
@@ -193,7 +194,7 @@ def audit(data: Dataset, as_of: date, threshold: int = THRESHOLD) -> list[str]:
         "gender": (cube.gender.keys, cube.gender.protection.values, running),
         "age_band": (AGE_BANDS, cube.age_band.protection.values, running),
         "support": (SUPPORT_KEYS, cube.support.protection.values, running),
-        "exit_reason": (EXIT_REASONS, cube.exit_reason.cells.protection.values, running),
+        "exit_reason": (EXIT_REASONS, cube.exit_reason.cells.protection.values, everyone),
         "kommun": (cube.kommun.keys, cube.kommun.protection.values, everyone),
         "caseworker": (cube.caseworker.keys, cube.caseworker.protection.values, everyone),
     }
