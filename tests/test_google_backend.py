@@ -164,11 +164,25 @@ def test_the_values_come_gzipped_and_are_read_whole(
     assert sleeps == []
 
 
+def _flipped_checksum(body: bytes) -> bytes:
+    """`body` gzipped, with one bit of the CRC-32 in its trailer flipped."""
+    compressed = bytearray(gzip.compress(body))
+    compressed[-8] ^= 1
+    return bytes(compressed)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        gzip.compress(b'{"valueRanges": []}')[:-12],  # the connection broke off
+        _flipped_checksum(b'{"valueRanges": []}'),  # a bit changed on the way
+    ],
+    ids=["cut-short", "bad-checksum"],
+)
 def test_a_broken_answer_is_read_again_and_one_that_is_not_json_is_unavailable(
-    api: FakeSheetsApi, sleeps: list[float]
+    api: FakeSheetsApi, sleeps: list[float], broken: bytes
 ) -> None:
     backend = backend_for(api, sleeps)
-    broken = gzip.compress(b'{"valueRanges": []}')[:-12]  # the connection broke off
     api.fail_next(200, body=broken, headers={"Content-Encoding": "gzip"}, routes=["batchGet"])
     assert backend.read_tabs()["Insatser"][1][0] == "IPS"
     assert api.count("batchGet") == 2 and sleeps == [1.0]
@@ -176,6 +190,15 @@ def test_a_broken_answer_is_read_again_and_one_that_is_not_json_is_unavailable(
     api.fail_next(200, body=b"<html>Service Unavailable</html>", routes=["batchGet"])
     with pytest.raises(SheetUnavailable, match="could not be read"):
         backend.read_tabs()
+
+
+def test_a_body_in_two_gzip_members_is_read_whole(api: FakeSheetsApi, sleeps: list[float]) -> None:
+    body = b'{"valueRanges": [{"range": "Insatser!A1:B2", "values": [["Kod"], ["IPS"]]}]}'
+    members = gzip.compress(body[:30]) + gzip.compress(body[30:])
+    api.fail_next(200, body=members, headers={"Content-Encoding": "gzip"}, routes=["batchGet"])
+
+    assert backend_for(api, sleeps).read_tabs()["Insatser"] == [["Kod"], ["IPS"]]
+    assert api.count("batchGet") == 1
 
 
 def test_tab_titles_are_quoted_in_ranges(sleeps: list[float]) -> None:
