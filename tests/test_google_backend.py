@@ -176,8 +176,9 @@ def _flipped_checksum(body: bytes) -> bytes:
     [
         gzip.compress(b'{"valueRanges": []}')[:-12],  # the connection broke off
         _flipped_checksum(b'{"valueRanges": []}'),  # a bit changed on the way
+        b"",  # nothing came
     ],
-    ids=["cut-short", "bad-checksum"],
+    ids=["cut-short", "bad-checksum", "empty"],
 )
 def test_a_broken_answer_is_read_again_and_one_that_is_not_json_is_unavailable(
     api: FakeSheetsApi, sleeps: list[float], broken: bytes

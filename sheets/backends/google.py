@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import gspread
@@ -32,7 +32,7 @@ from google.oauth2 import service_account
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient, ParamsType
 from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
-from isal import igzip, isal_zlib
+from isal import isal_zlib
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 
@@ -341,6 +341,10 @@ class _BoundedRetryHTTPClient(HTTPClient):
         )
 
 
+#: What ISA-L raises for a broken stream (its stub calls it an instance, not a class).
+_INFLATE_ERROR = cast("type[Exception]", isal_zlib.error)
+
+
 def _whole_body(response: requests.Response) -> bytes:
     """Return the body of a streamed response, read and decompressed in one piece each.
 
@@ -355,7 +359,12 @@ def _whole_body(response: requests.Response) -> bytes:
         return _gunzip(response.raw.read(decode_content=False))
     except ReadTimeoutError as error:
         raise requests.exceptions.ReadTimeout(error, response=response) from error
-    except (Urllib3Error, OSError, EOFError, isal_zlib.error) as error:  # broken connection or gzip
+    except (
+        Urllib3Error,
+        OSError,
+        EOFError,
+        _INFLATE_ERROR,
+    ) as error:  # a broken connection or gzip
         raise requests.ConnectionError(error, response=response) from error
     finally:
         response.close()  # the connection is back in the pool once the body is read
@@ -369,15 +378,17 @@ def _gunzip(data: bytes) -> bytes:
     zlib's: a tenth of a cold read of a big sheet.
 
     Raises:
-        isal_zlib.error, EOFError, OSError: the stream is broken or cut short.
+        _INFLATE_ERROR, EOFError: the stream is broken or cut short.
     """
-    stream = isal_zlib.decompressobj(wbits=31)  # 16 + 15: the gzip container, checked as it goes
-    body = stream.decompress(data)
-    if not stream.eof:
-        raise EOFError("the compressed body ends before its end")
-    if stream.unused_data:  # more than one gzip member: Google sends one, but allow it
-        return igzip.decompress(data)
-    return body
+    pieces: list[bytes] = []
+    rest = data
+    while rest or not pieces:  # one gzip member after another: Google sends one, more may come
+        stream = isal_zlib.decompressobj(wbits=31)  # 16 + 15: the gzip container, checked
+        pieces.append(stream.decompress(rest))
+        if not stream.eof:
+            raise EOFError("the compressed body ends before its end")
+        rest = stream.unused_data
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 def _parse_json(body: bytes) -> Any:
