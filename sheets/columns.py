@@ -128,14 +128,24 @@ class ParsedColumn:
     #: The positions of the cells whose text is longer than `LONG_TEXT_LIMIT`, when the parser
     #: has found them already (None: `long_texts` finds them).
     long_cells: list[int] | None = None
+    #: The only results that may be None or an error, when the parser knows them (a column of
+    #: `Column.parse_cells`: the others are texts); None: any result may be.
+    maybe_blank_or_bad: list[int] | None = None
     #: Per distinct result: True where it is None (the cells are blank).
     blank_results: BoolArray = field(init=False, repr=False)
     #: Per distinct result: True where it is a CellValueError (the cells are bad).
     bad_results: BoolArray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        # Both in C: an ID column has as many distinct results as rows.
         count = len(self.results)
+        if self.maybe_blank_or_bad is not None:
+            self.blank_results = np.zeros(count, dtype=bool)
+            self.bad_results = np.zeros(count, dtype=bool)
+            for position in self.maybe_blank_or_bad:
+                self.blank_results[position] = self.results[position] is None
+                self.bad_results[position] = isinstance(self.results[position], CellValueError)
+            return
+        # Both in C: a column of mostly distinct values has nearly as many results as rows.
         none, error = itertools.repeat(None), itertools.repeat(CellValueError)
         self.blank_results = np.fromiter(map(operator.is_, self.results, none), bool, count)
         self.bad_results = np.fromiter(map(isinstance, self.results, error), bool, count)
@@ -266,6 +276,7 @@ def parse_columns(
     firsts: dict[str, list[npt.NDArray[np.intp]]] = {name: [] for name in wanted}
     results: dict[str, list[Any]] = {name: [] for name in wanted}  # of `parse_cells` columns
     long: dict[str, list[int]] = {name: [] for name in wanted}  # of `parse_cells` columns
+    checked: dict[str, list[int]] = {name: [] for name in wanted}  # of `parse_cells` columns
     for start in range(0, len(rows), _CHUNK_ROWS):
         chunk = rows[start : start + _CHUNK_ROWS]
         # The first `width` columns: cells to the right of the known columns are never read.
@@ -276,6 +287,7 @@ def parse_columns(
                 cells = column.parse_cells(list(column_cells))
                 results[name].extend(cells.results)
                 long[name].extend(position + start for position in cells.long)
+                checked[name].extend(position + start for position in cells.parsed)
                 continue
             # As in `distinct`: each cell gets the row of its value's first appearance.
             positions = map(seen[name].setdefault, column_cells, itertools.count(start))
@@ -285,7 +297,12 @@ def parse_columns(
     for name, (index, column) in wanted.items():
         if column.parse_cells is not None:
             cell_index = np.arange(len(rows), dtype=np.intp)
-            parsed[name] = ParsedColumn(results[name], cell_index, long_cells=long[name])
+            parsed[name] = ParsedColumn(
+                results[name],
+                cell_index,
+                long_cells=long[name],
+                maybe_blank_or_bad=checked[name],
+            )
         elif 0 in seen[name] or 1 in seen[name]:
             # A boolean may have been taken for 0 or 1: `parse_column` tells them apart.
             raw = [row[index] if index < len(row) else None for row in rows]

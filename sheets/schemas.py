@@ -39,11 +39,13 @@ from sheets.values import (
 
 class TextCells(NamedTuple):
     """A column of text cells read at once: what each cell parsed to (a value, None for a blank
-    cell, or the CellValueError its parser raised), and the positions of the cells whose text is
-    longer than `LONG_TEXT_LIMIT` (a warning each)."""
+    cell, or the CellValueError its parser raised), the positions of the cells whose text is
+    longer than `LONG_TEXT_LIMIT` (a warning each), and the positions of the cells that went
+    through the parser itself; every other cell parsed to its text, stripped and not empty."""
 
     results: list[Any]
     long: list[int]
+    parsed: list[int]
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def parse_text_cells(values: list[Any], parse: Callable[[Any], Any]) -> TextCell
     texts `candidate_lines` finds a possible personnummer in go through `parse` itself.
     """
     if not values:
-        return TextCells([], [])
+        return TextCells([], [], [])
     results: list[Any]
     try:
         results = list(map(str.strip, values))  # all text, as usual: stripped in C
@@ -128,7 +130,8 @@ def parse_text_cells(values: list[Any], parse: Callable[[Any], Any]) -> TextCell
         # A cell holds a newline: one line a cell again (a number never spans a newline).
         lines = "\n".join(text.replace("\n", " ") for text in results)
     closer = np.union1d(closer, candidate_lines(lines))
-    for position in np.union1d(closer, np.flatnonzero(lengths == 0)).tolist():
+    parsed = np.union1d(closer, np.flatnonzero(lengths == 0)).tolist()
+    for position in parsed:
         try:
             results[position] = parse(values[position])
         except CellValueError as error:
@@ -136,7 +139,7 @@ def parse_text_cells(values: list[Any], parse: Callable[[Any], Any]) -> TextCell
     long = [
         p for p in np.flatnonzero(lengths > LONG_TEXT_LIMIT).tolist() if type(results[p]) is str
     ]
-    return TextCells(results, long)
+    return TextCells(results, long, parsed)
 
 
 def parse_participant_ids(values: list[Any]) -> list[Any]:

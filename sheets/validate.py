@@ -7,7 +7,6 @@ error is left out of every figure and reported with its tab and A1 cell; every o
 from __future__ import annotations
 
 import difflib
-import itertools
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -383,22 +382,19 @@ def _repeated_ids(tab: ParsedTab) -> npt.NDArray[np.intp]:
     """Return the positions of live rows whose Deltagar-ID appears again in the same insats.
 
     Codes and IDs compare as `normalize_key` has them; rows without either are never repeats.
-    IDs are nearly all distinct, so repeats are first looked for among the IDs alone (each ID
-    gets the position it first appears at, in one pass in C), and only the few rows of a
-    repeated ID are compared by insats.
+    IDs are nearly all distinct, so repeats are first looked for among the IDs' hashes alone
+    (sorted as one array: equal IDs have equal hashes), and only the few rows of a repeated hash
+    are compared by ID and insats.
     """
     codes, has_code = _keys(tab.columns["insats"])
     ids, has_id = _keys(tab.columns["deltagar_id"])
     live = np.flatnonzero(~tab.skipped & has_code & has_id)
-    live_ids = ids[live].tolist()
-    first: dict[str, int] = {}
-    firsts = np.fromiter(
-        map(first.setdefault, live_ids, itertools.count()), dtype=np.intp, count=len(live_ids)
-    )
-    again = firsts != np.arange(len(live_ids))
-    if not again.any():
+    hashes = np.fromiter(map(hash, ids[live].tolist()), dtype=np.int64, count=len(live))
+    order = np.argsort(hashes)
+    same = np.flatnonzero(hashes[order[1:]] == hashes[order[:-1]])
+    if not same.size:
         return np.zeros(0, dtype=np.intp)
-    suspects = live[np.union1d(np.flatnonzero(again), firsts[again])].tolist()
+    suspects = np.sort(live[order[np.union1d(same, same + 1)]]).tolist()
     pairs = [(codes[position], ids[position]) for position in suspects]
     times = Counter(pairs)
     return np.array(

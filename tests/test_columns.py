@@ -57,7 +57,10 @@ def test_parse_columns_is_parse_column_per_column(rows: list[list[Any]]) -> None
     together = parse_columns(rows, wanted)
     for name, (index, column) in wanted.items():
         cells_of_column = [row[index] if index < len(row) else None for row in rows]
-        assert results(together[name]) == [parsed(column.parse, c) for c in cells_of_column]
+        one_by_one = [parsed(column.parse, c) for c in cells_of_column]
+        assert results(together[name]) == one_by_one
+        assert together[name].blank().tolist() == [r is None for r in one_by_one]
+        assert together[name].bad().tolist() == [isinstance(r, tuple) for r in one_by_one]
         alone = parse_column(cells_of_column, column.parse)
         assert results(alone) == [parsed(column.parse, c) for c in cells_of_column]
 

@@ -6,6 +6,8 @@ from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from sheets.problems import Problem, a1, column_letter
@@ -263,6 +265,34 @@ def test_code_and_id_compare_ignoring_case_and_spaces() -> None:
         ("Deltagare", "A3", "error"),
     }
     assert len(data.participants) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A-1", "a-1 ", "A-2", "B000001", "b000001", "B000002", None]),
+            st.sampled_from(["RESAM", "resam", "EMP", "NOPE", None]),
+        ),
+        max_size=12,
+    )
+)
+def test_repeated_ids_are_every_live_row_of_an_id_twice_in_one_insats(
+    rows: list[tuple[str | None, str | None]],
+) -> None:
+    data = load_dataset(
+        {
+            "Insatser": INSATSER,
+            "Deltagare": deltagare(*[[i, code, "K", "2026-02-01"] for i, code in rows]),
+        }
+    )
+    key = [(i.strip().casefold(), code.casefold()) if i and code else None for i, code in rows]
+    repeated = {
+        f"A{position + 2}"
+        for position, pair in enumerate(key)
+        if pair is not None and key.count(pair) > 1
+    }
+    assert {p.cell for p in data.problems if p.message.en.startswith("The same Part")} == repeated
 
 
 def test_exit_reason_if_and_only_if_exit_date() -> None:
