@@ -66,6 +66,10 @@ SERIAL_EPOCH = date(1899, 12, 30)
 # Dates outside this range are typos (a serial number of 1, the year 20226), not plans.
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2199, 12, 31)
+_SERIAL_ORDINAL = SERIAL_EPOCH.toordinal()
+#: The serial numbers of EARLIEST and LATEST.
+_SERIAL_FIRST = EARLIEST.toordinal() - _SERIAL_ORDINAL
+_SERIAL_LAST = LATEST.toordinal() - _SERIAL_ORDINAL
 
 FORMULA_ERRORS = frozenset(
     {
@@ -207,6 +211,10 @@ def parse_date(value: Any) -> date | None:
     Raises:
         CellValueError: the cell holds something that is not a date.
     """
+    kind = type(value)
+    if (kind is int or kind is float) and _SERIAL_FIRST <= value < _SERIAL_LAST + 1:
+        # The common case, first: a serial number in range (never NaN), whole part the day.
+        return date.fromordinal(_SERIAL_ORDINAL + int(value))
     if value is None:
         return None
     if isinstance(value, datetime):

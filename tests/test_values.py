@@ -39,6 +39,8 @@ from sheets.values import (
         (46096.75, date(2026, 3, 15)),  # the fraction is a time of day: ignored
         (45658.0, date(2025, 1, 1)),
         (61, date(1900, 3, 1)),  # serials count from 1899-12-30 (the 1900 leap-year bug)
+        (2, date(1900, 1, 1)),  # the first day and the last taken for a date
+        (109_574.99, date(2199, 12, 31)),
         (date(2026, 3, 15), date(2026, 3, 15)),
         (datetime(2026, 3, 15, 23, 59), date(2026, 3, 15)),
         (None, None),
@@ -66,6 +68,8 @@ def test_dates_people_type(raw: Any, expected: date | None) -> None:
         float("inf"),
         -5,
         1,  # 1899-12-31: a typo, not a date anyone means
+        1.99,
+        109_575,  # 2200-01-01
         10**9,
         "9999-01-01",
     ],
