@@ -259,7 +259,7 @@ def _parse_each(
 
 
 # Rows read at a time by `parse_columns`.
-_CHUNK_ROWS = 1000
+_CHUNK_ROWS = 4000
 
 
 def parse_columns(
@@ -277,8 +277,11 @@ def parse_columns(
     results: dict[str, list[Any]] = {name: [] for name in wanted}  # of `parse_cells` columns
     long: dict[str, list[int]] = {name: [] for name in wanted}  # of `parse_cells` columns
     checked: dict[str, list[int]] = {name: [] for name in wanted}  # of `parse_cells` columns
+    # The row numbers, made once for all the columns (`itertools.count` makes each anew).
+    row_numbers = list(range(len(rows)))
     for start in range(0, len(rows), _CHUNK_ROWS):
         chunk = rows[start : start + _CHUNK_ROWS]
+        chunk_rows = row_numbers[start : start + _CHUNK_ROWS]
         # The first `width` columns: cells to the right of the known columns are never read.
         by_index = list(itertools.islice(itertools.zip_longest(*chunk), width))
         for name, (index, column) in wanted.items():
@@ -290,7 +293,7 @@ def parse_columns(
                 checked[name].extend(position + start for position in cells.parsed)
                 continue
             # As in `distinct`: each cell gets the row of its value's first appearance.
-            positions = map(seen[name].setdefault, column_cells, itertools.count(start))
+            positions = map(seen[name].setdefault, column_cells, chunk_rows)
             firsts[name].append(np.fromiter(positions, dtype=np.intp, count=len(chunk)))
 
     parsed: dict[str, ParsedColumn] = {}
