@@ -382,20 +382,26 @@ def _repeated_ids(tab: ParsedTab) -> npt.NDArray[np.intp]:
     """Return the positions of live rows whose Deltagar-ID appears again in the same insats.
 
     Codes and IDs compare as `normalize_key` has them; rows without either are never repeats.
-    IDs are nearly all distinct, so repeats are first looked for among the IDs' hashes alone
-    (sorted as one array: equal IDs have equal hashes), and only the few rows of a repeated hash
-    are compared by ID and insats.
+    Each live row's pair of insats and ID is first reduced to one number, from the two keys'
+    hashes: equal pairs get equal numbers, so one sort of the numbers finds every repeat among
+    a few suspects (a different pair may share a number by chance), which are then compared
+    exactly. The same ID in many insatser (IDs such as ``2026-17``) makes no suspects.
     """
-    codes, has_code = _keys(tab.columns["insats"])
-    ids, has_id = _keys(tab.columns["deltagar_id"])
+    insats, deltagar_id = tab.columns["insats"], tab.columns["deltagar_id"]
+    code_hashes, has_code = _key_hashes(insats)
+    id_hashes, has_id = _key_hashes(deltagar_id)
     live = np.flatnonzero(~tab.skipped & has_code & has_id)
-    hashes = np.fromiter(map(hash, ids[live].tolist()), dtype=np.int64, count=len(live))
-    order = np.argsort(hashes)
-    same = np.flatnonzero(hashes[order[1:]] == hashes[order[:-1]])
+    # Wrapping arithmetic: only equality matters, and equal pairs stay equal.
+    pair_numbers = id_hashes[live] * np.int64(1_000_003) + code_hashes[live]
+    order = np.argsort(pair_numbers)
+    same = np.flatnonzero(pair_numbers[order[1:]] == pair_numbers[order[:-1]])
     if not same.size:
         return np.zeros(0, dtype=np.intp)
     suspects = np.sort(live[order[np.union1d(same, same + 1)]]).tolist()
-    pairs = [(codes[position], ids[position]) for position in suspects]
+    pairs = [
+        (normalize_key(insats.value(position)), normalize_key(deltagar_id.value(position)))
+        for position in suspects
+    ]
     times = Counter(pairs)
     return np.array(
         [position for position, pair in zip(suspects, pairs, strict=True) if times[pair] > 1],
@@ -403,16 +409,17 @@ def _repeated_ids(tab: ParsedTab) -> npt.NDArray[np.intp]:
     )
 
 
-def _keys(column: ParsedColumn) -> tuple[npt.NDArray[np.object_], BoolArray]:
-    """Return `normalize_key` of every cell's text ("" when the cell is blank or bad), and
-    whether the cell has a key at all."""
+def _key_hashes(column: ParsedColumn) -> tuple[npt.NDArray[np.int64], BoolArray]:
+    """Return the hash of every cell's `normalize_key` (of "" when the cell is blank or bad),
+    and whether the cell has a key at all."""
     usable = ~column.blank_results & ~column.bad_results
     texts = list(column.results)
     for position in np.flatnonzero(~usable).tolist():
         texts[position] = ""
     # Mapped in C: an ID column has as many distinct texts as rows.
-    keys = np.fromiter(map(str.casefold, map(str.strip, texts)), dtype=object, count=len(texts))
-    return keys[column.index], usable[column.index]
+    keys = map(str.casefold, map(str.strip, texts))
+    hashes = np.fromiter(map(hash, keys), dtype=np.int64, count=len(texts))
+    return hashes[column.index], usable[column.index]
 
 
 def _header(tab: ParsedTab, name: str) -> Text:
