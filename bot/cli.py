@@ -159,6 +159,10 @@ def _run(argv: Sequence[str] | None) -> int:
     # pydantic looks for plugins in every installed package's metadata when the first model is
     # built (20-40 ms); the bot uses none. Whoever does can still set the variable.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    # numpy's OpenBLAS starts a thread per core when it is loaded, and they spin for a while
+    # (0.1 s of CPU at every start on two cores); the bot does no linear algebra. Set before
+    # numpy is imported; whoever wants the threads can still set the variable.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     collecting = gc.isenabled()
     if args.command not in LONG_RUNNING:
         # A one-shot command keeps what it makes (the imports' objects, the sheet's) until it

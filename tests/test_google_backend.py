@@ -193,13 +193,26 @@ def test_a_broken_answer_is_read_again_and_one_that_is_not_json_is_unavailable(
         backend.read_tabs()
 
 
-def test_a_body_in_two_gzip_members_is_read_whole(api: FakeSheetsApi, sleeps: list[float]) -> None:
+@pytest.mark.parametrize("split", [10, 30, 70], ids=["short-first", "middle", "long-first"])
+def test_a_body_in_two_gzip_members_is_read_whole(
+    api: FakeSheetsApi, sleeps: list[float], split: int
+) -> None:
+    # The gzip trailer gives the length of the last member only: a longer first one is read too.
     body = b'{"valueRanges": [{"range": "Insatser!A1:B2", "values": [["Kod"], ["IPS"]]}]}'
-    members = gzip.compress(body[:30]) + gzip.compress(body[30:])
+    members = gzip.compress(body[:split]) + gzip.compress(body[split:])
     api.fail_next(200, body=members, headers={"Content-Encoding": "gzip"}, routes=["batchGet"])
 
     assert backend_for(api, sleeps).read_tabs()["Insatser"] == [["Kod"], ["IPS"]]
     assert api.count("batchGet") == 1
+
+
+def test_numbers_beyond_64_bits_and_a_float_read_as_python_reads_them(
+    api: FakeSheetsApi, sleeps: list[float]
+) -> None:
+    body = b'{"valueRanges": [{"range": "Insatser!A1:C1", "values": [[2e308, 123456789012345678901234567890, 1e-400]]}]}'
+    api.fail_next(200, body=body, routes=["batchGet"])
+    [[big_float, big_int, tiny]] = backend_for(api, sleeps).read_tabs()["Insatser"]
+    assert (big_float, big_int, tiny) == (float("inf"), 123456789012345678901234567890, 0.0)
 
 
 def test_tab_titles_are_quoted_in_ranges(sleeps: list[float]) -> None:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import gspread
-import orjson
+import msgspec
 import requests
 from google.auth import exceptions as google_auth_errors
 from google.auth.credentials import Credentials
@@ -237,7 +237,7 @@ class _BoundedRetryHTTPClient(HTTPClient):
         """Return the values of `ranges` of spreadsheet `id` (gspread's own call and answer).
 
         The same request as gspread's, retried the same way as `request`, but the answer is read
-        in one piece, decompressed in one piece and parsed with orjson: requests reads a body
+        in one piece, decompressed in one piece and parsed with msgspec: requests reads a body
         10 kB at a time, urllib3 decompresses each piece on its own, and json parses text that
         requests first decodes from bytes. For the tens of megabytes of a large sheet that was
         thousands of calls, a copy and a slower parser.
@@ -384,23 +384,36 @@ def _gunzip(data: bytes) -> bytes:
     rest = data
     while rest or not pieces:  # one gzip member after another: Google sends one, more may come
         stream = isal_zlib.decompressobj(wbits=31)  # 16 + 15: the gzip container, checked
-        pieces.append(stream.decompress(rest))
+        # A gzip stream ends with its length (of its last member): with room for it at once,
+        # the output is made in one piece rather than grown and copied. A length no deflate
+        # stream could reach (a member before the last, or a broken one) is no guide.
+        size = int.from_bytes(rest[-4:], "little")
+        piece = stream.decompress(rest, size + 1 if size <= 1032 * len(rest) else 0)  # 0: any
+        while stream.unconsumed_tail:  # longer than its length said: more than one member
+            piece += stream.decompress(stream.unconsumed_tail)
         if not stream.eof:
             raise EOFError("the compressed body ends before its end")
+        pieces.append(piece)
         rest = stream.unused_data
     return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
+_JSON = msgspec.json.Decoder()
+
+
 def _parse_json(body: bytes) -> Any:
-    """Return the JSON value of `body`, parsed with orjson (json for what orjson refuses).
+    """Return the JSON value of `body`, parsed with msgspec (json for what msgspec refuses).
+
+    msgspec makes the same Python values as json, several times faster, and measured a tenth
+    faster than orjson on a big sheet's answer.
 
     Raises:
         SheetUnavailable: the body is not JSON.
     """
     try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        pass  # numbers orjson cannot hold (integers beyond 64 bits) json reads as Python does
+        return _JSON.decode(body)
+    except msgspec.DecodeError:
+        pass  # numbers beyond a float's range (1e400) json reads as Python does
     try:
         return json.loads(body)
     except ValueError as error:
