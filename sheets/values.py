@@ -215,33 +215,17 @@ def parse_date(value: Any) -> date | None:
     if (kind is int or kind is float) and _SERIAL_FIRST <= value < _SERIAL_LAST + 1:
         # The common case, first: a serial number in range (never NaN), whole part the day.
         return date.fromordinal(_SERIAL_ORDINAL + int(value))
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return _in_range(value.date())
-    if isinstance(value, date):
-        return _in_range(value)
-    if isinstance(value, bool):
-        raise _date_error()
-    if isinstance(value, int | float):
-        if not math.isfinite(value):
-            raise _date_error()
-        # A serial number: the whole part counts days, the fraction is a time of day (ignored).
-        try:
-            return _in_range(SERIAL_EPOCH + timedelta(days=math.floor(value)))
-        except OverflowError:
-            raise _date_error() from None
-    if isinstance(value, str):
+    if isinstance(value, str):  # typed as text (no formula error matches a date: tested after)
         text = value.strip().replace("\u00a0", " ")
-        if not text:
-            return None
-        _check_formula_error(text)
         match = _ISO_DATE.fullmatch(text)
         if match:
             return _make_date(int(match[1]), int(match[2]), int(match[3]))
         match = _SWEDISH_DATE.fullmatch(text)
         if match:
             return _make_date(int(match[4]), int(match[3]), int(match[1]))
+        if not text:
+            return None
+        _check_formula_error(text)
         _refuse_identity_number(text)
         if text.isdigit():
             raise _date_error(
@@ -250,6 +234,22 @@ def parse_date(value: Any) -> date | None:
                     en="Digits typed as text are not a date.",
                 )
             )
+    elif value is None:
+        return None
+    elif isinstance(value, datetime):
+        return _in_range(value.date())
+    elif isinstance(value, date):
+        return _in_range(value)
+    elif isinstance(value, bool):
+        raise _date_error()
+    elif isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise _date_error()
+        # A serial number: the whole part counts days, the fraction is a time of day (ignored).
+        try:
+            return _in_range(SERIAL_EPOCH + timedelta(days=math.floor(value)))
+        except OverflowError:
+            raise _date_error() from None
     raise _date_error()
 
 
