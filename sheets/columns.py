@@ -277,11 +277,11 @@ def parse_columns(
     results: dict[str, list[Any]] = {name: [] for name in wanted}  # of `parse_cells` columns
     long: dict[str, list[int]] = {name: [] for name in wanted}  # of `parse_cells` columns
     checked: dict[str, list[int]] = {name: [] for name in wanted}  # of `parse_cells` columns
-    # The row numbers, made once for all the columns (`itertools.count` makes each anew).
-    row_numbers = list(range(len(rows)))
     for start in range(0, len(rows), _CHUNK_ROWS):
         chunk = rows[start : start + _CHUNK_ROWS]
-        chunk_rows = row_numbers[start : start + _CHUNK_ROWS]
+        # The chunk's row numbers, made once for all its columns (`itertools.count` would make
+        # them anew for each column).
+        chunk_rows = list(range(start, start + len(chunk)))
         # The first `width` columns: cells to the right of the known columns are never read.
         by_index = list(itertools.islice(itertools.zip_longest(*chunk), width))
         for name, (index, column) in wanted.items():

@@ -348,6 +348,7 @@ def _check_deltagare(
         )
 
     keep = tab.valid & (insats >= 0)
+    rows = tab.rows[keep]  # one array for the participants and both date columns
     participants = Participants(
         insats=insats[keep].astype(np.int16),
         gender=_codes(tab, "kon", categories.GENDERS, 0)[keep],
@@ -356,7 +357,7 @@ def _check_deltagare(
         enrolled=enrolled[keep],
         exited=exited[keep],
         reason=reason[keep].astype(np.int8),
-        row=tab.rows[keep],
+        row=rows,
         kommun=_categories(tab, "kommun", normalize_words, keep),
         caseworker=_categories(tab, "handlaggare", caseworker_key, keep),
     )
@@ -365,7 +366,7 @@ def _check_deltagare(
             tab.tab_name,
             tab.column_positions[name],
             _header(tab, name),
-            tab.rows[keep],
+            rows,
             ordinals[keep],
         )
         for name, ordinals in (("inskriven", enrolled), ("avslutad", exited))
