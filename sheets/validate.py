@@ -412,14 +412,14 @@ def _repeated_ids(tab: ParsedTab) -> npt.NDArray[np.intp]:
 
 def _key_hashes(column: ParsedColumn) -> tuple[npt.NDArray[np.int64], BoolArray]:
     """Return the hash of every cell's `normalize_key` (of "" when the cell is blank or bad),
-    and whether the cell has a key at all."""
+    and whether the cell has a key at all, for a column read with `parse_text` (or a parser
+    built on it, whose texts are stripped already: the key is the text casefolded)."""
     usable = ~column.blank_results & ~column.bad_results
     texts = list(column.results)
     for position in np.flatnonzero(~usable).tolist():
         texts[position] = ""
     # Mapped in C: an ID column has as many distinct texts as rows.
-    keys = map(str.casefold, map(str.strip, texts))
-    hashes = np.fromiter(map(hash, keys), dtype=np.int64, count=len(texts))
+    hashes = np.fromiter(map(hash, map(str.casefold, texts)), dtype=np.int64, count=len(texts))
     return hashes[column.index], usable[column.index]
 
 
