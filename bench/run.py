@@ -67,8 +67,8 @@ def summary(
         lines.append(
             (
                 f"cold, figures --json process, {load._label(shape.rows)}, IDs like {shape.shape}",
-                f"{shape.cpu_ratio:.2f}× floor (wall {shape.ratio:.2f}×; ID check "
-                f"{shape.id_check * 1000:.0f} ms)",
+                f"{shape.cpu_ratio:.2f}× floor ({shape.cpu_bare_ratio:.2f}× bare; wall "
+                f"{shape.ratio:.2f}×; ID check {shape.id_check * 1000:.0f} ms)",
                 f"≤ {shapes.TARGET_RATIO:g}× floor (CPU)",
                 _verdict(shape.passed),
             )

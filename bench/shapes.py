@@ -4,7 +4,10 @@ Issue 12: the cold path was 4× the floor for IDs like ``B000001`` while the ben
 ``RESAM-2025-00042``. For each shape people use (``B000001``, ``000123``, ``RESAM-0042``,
 ``2026-17``, ``RESAM-2025-00042``, and ``mixed``: each insats its own) at 100k participants:
 
-* **floor**: ``json.loads`` of the ``values:batchGet`` body, timed inside a fresh process;
+* **floor**: ``json.loads`` of the ``values:batchGet`` body, timed in a fresh process that has
+  loaded what ``finsam-bot figures`` loads (``bench/floor.py``: the parse's cost depends on what
+  else is alive in the process, through the garbage collector); **bare**: the same in an
+  interpreter that has loaded nothing else, shown alongside;
 * **cold**: ``finsam-bot figures --json`` as a user runs it (read + validate + figures), one
   process per run against the local Sheets stand-in (which sends the body gzipped, as Google
   does), minus the same command against a 10-row sheet of the same shape: the start-up (imports,
@@ -13,7 +16,7 @@ Issue 12: the cold path was 4× the floor for IDs like ``B000001`` while the ben
   own, in the floor's process: how much of cold is the identity path;
 * **cold/floor**, target ≤ 1.5× for every shape.
 
-Each is the median of 3 runs (the floor of 5), the runs of a shape taken in turn so that a busy
+Each is the median of 3 runs (the floors of 5), the runs of a shape taken in turn so that a busy
 moment of the machine spreads over all the measures.
 
 Run: ``make bench`` (with the rest, one table) or ``.venv/bin/python bench/shapes.py``.
@@ -62,6 +65,7 @@ class Shape:
     rows: int
     floors: list[float] = field(default_factory=list)
     cpu_floors: list[float] = field(default_factory=list)
+    cpu_bare_floors: list[float] = field(default_factory=list)
     processes: list[float] = field(default_factory=list)
     startups: list[float] = field(default_factory=list)
     colds: list[float] = field(default_factory=list)
@@ -90,6 +94,11 @@ class Shape:
         return statistics.median(self.cpu_colds) / statistics.median(self.cpu_floors)
 
     @property
+    def cpu_bare_ratio(self) -> float:
+        """The CPU ratio against the floor in a bare interpreter."""
+        return statistics.median(self.cpu_colds) / statistics.median(self.cpu_bare_floors)
+
+    @property
     def passed(self) -> bool:
         return self.cpu_ratio <= TARGET_RATIO
 
@@ -114,46 +123,15 @@ def _figures(api: PrerenderedSheetsApi, folder: str) -> tuple[float, float, dict
     return elapsed, cpu, json.loads(done.stdout)
 
 
-def _floor(body: Path) -> dict[str, float]:
-    """Return json.loads of `body` (wall and CPU time) and the Deltagar-ID check, timed in a
-    fresh process."""
+def _floor(body: Path, bare: bool = False) -> dict[str, float]:
+    """Return json.loads of `body` (wall and CPU time) and, unless `bare`, the Deltagar-ID check,
+    timed in a fresh process (``bench/floor.py``)."""
+    command = [sys.executable, str(ROOT / "bench" / "floor.py"), str(body)]
     done = subprocess.run(
-        [sys.executable, __file__, "--floor", str(body)], capture_output=True, check=True
+        [*command, *(["--bare"] if bare else [])], capture_output=True, check=True
     )
     numbers: dict[str, float] = json.loads(done.stdout)
     return numbers
-
-
-def floor_child(body_path: str) -> dict[str, float]:
-    """In a fresh process: time json.loads of the body, then the Deltagar-ID column's check."""
-    body = Path(body_path).read_bytes()
-    start, start_cpu = time.perf_counter(), time.process_time()
-    answer = json.loads(body)
-    floor, floor_cpu = time.perf_counter() - start, time.process_time() - start_cpu
-
-    from sheets.schemas import DeltagareRow
-    from sheets.values import CellValueError
-
-    [rows] = [
-        r["values"]
-        for r in answer["valueRanges"]
-        if r.get("values", [[]])[0][:1] == ["Deltagar-ID"]
-    ]
-    ids = [row[0] if row else None for row in rows[1:]]
-    column = DeltagareRow.columns()["deltagar_id"]
-
-    def parse_one(value: Any) -> Any:
-        try:
-            return column.parse(value)
-        except CellValueError as error:
-            return error
-
-    start = time.perf_counter()
-    if column.parse_cells is not None:
-        column.parse_cells(ids)
-    else:
-        [parse_one(value) for value in ids]
-    return {"floor": floor, "floor_cpu": floor_cpu, "id_check": time.perf_counter() - start}
 
 
 def measure(shape: str, rows: int = ROWS, runs: int = RUNS) -> Shape:
@@ -172,6 +150,7 @@ def measure(shape: str, rows: int = ROWS, runs: int = RUNS) -> Shape:
             result.floors.append(floor["floor"])
             result.cpu_floors.append(floor["floor_cpu"])
             result.id_checks.append(floor["id_check"])
+            result.cpu_bare_floors.append(_floor(body, bare=True)["floor_cpu"])
             if run >= runs:
                 continue
             elapsed, cpu, output = _figures(big, folder)
@@ -189,8 +168,9 @@ def measure(shape: str, rows: int = ROWS, runs: int = RUNS) -> Shape:
 def report(results: list[Shape]) -> str:
     """The table: one line per shape of Deltagar-ID."""
     header = (
-        f"{'Deltagar-ID':<18}  {'floor':>6}  {'process':>7}  {'start-up':>8}  {'cold':>6}  "
-        f"{'ID check':>8}  {'cold/floor':>10}  {'CPU':>6}  {'CPU no ID':>9}  target (CPU)"
+        f"{'Deltagar-ID':<18}  {'floor':>6}  {'bare':>6}  {'process':>7}  {'start-up':>8}  "
+        f"{'cold':>6}  {'ID check':>8}  {'cold/floor':>10}  {'CPU':>6}  {'CPU no ID':>9}  "
+        f"{'CPU/bare':>8}  target (CPU)"
     )
     lines = [header, "-" * len(header)]
     for r in results:
@@ -198,21 +178,24 @@ def report(results: list[Shape]) -> str:
         id_share = r.id_check / statistics.median(r.cpu_floors)
         lines.append(
             f"{r.shape:<18}  {statistics.median(r.floors):6.3f}  "
+            f"{statistics.median(r.cpu_bare_floors):6.3f}  "
             f"{statistics.median(r.processes):7.3f}  {statistics.median(r.startups):8.3f}  "
             f"{r.cold:6.3f}  {r.id_check:8.3f}  {r.ratio:9.2f}×  "
-            f"{r.cpu_ratio:5.2f}×  {r.cpu_ratio - id_share:8.2f}×  ≤ {TARGET_RATIO:g}×: {verdict}"
+            f"{r.cpu_ratio:5.2f}×  {r.cpu_ratio - id_share:8.2f}×  {r.cpu_bare_ratio:7.2f}×  "
+            f"≤ {TARGET_RATIO:g}×: {verdict}"
         )
     rows = results[0].rows if results else ROWS
     lines += [
         "",
         f"Seconds, median of {RUNS}, {rows:,} participants. floor: json.loads of the batchGet body",
-        f"in a fresh process (median of {FLOOR_RUNS}). process: finsam-bot figures --json against",
-        f"the Sheets stand-in (gzip, as Google); start-up: the same on {STARTUP_ROWS} rows; cold:",
-        "each process run minus the start-up run after it. cold/floor: wall clock; CPU: the same",
-        "ratio in CPU time (user + system), which others' work on the machine disturbs far less:",
-        "the verdict.",
-        "ID check: the Deltagar-ID column's parse alone (where a personnummer is looked for), a",
-        "part of cold; CPU no ID: the CPU ratio without it, what the rest of the path costs.",
+        f"in a fresh process with the modules finsam-bot figures loads (median of {FLOOR_RUNS});",
+        "bare: the same in a bare interpreter. process: finsam-bot figures --json against the",
+        f"Sheets stand-in (gzip, as Google); start-up: the same on {STARTUP_ROWS} rows; cold: each",
+        "process run minus the start-up run after it. cold/floor: wall clock; CPU: the same ratio",
+        "in CPU time (user + system), which others' work on the machine disturbs far less: the",
+        "verdict. ID check: the Deltagar-ID column's parse alone (where a personnummer is looked",
+        "for), a part of cold; CPU no ID: the CPU ratio without it; CPU/bare: against the bare",
+        "floor.",
     ]
     return "\n".join(lines)
 
@@ -221,11 +204,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shapes", default=",".join(SHAPES), help="comma-separated")
     parser.add_argument("--rows", type=int, default=ROWS)
-    parser.add_argument("--floor", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.floor:
-        print(json.dumps(floor_child(args.floor)))
-        return
     results = []
     for shape in args.shapes.split(","):
         start = time.perf_counter()

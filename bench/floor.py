@@ -1,0 +1,86 @@
+"""The JSON floor of ``bench/shapes.py``: ``json.loads`` of a ``values:batchGet`` body, timed in a
+fresh process. Prints one JSON object: ``floor`` (wall) and ``floor_cpu`` seconds, and, unless
+``--bare``, ``id_check`` (the Deltagar-ID column's own parse, where a personnummer is looked for).
+
+The parse is timed in a process that has loaded what ``finsam-bot figures`` loads to read a
+Google Sheet (``BOT_MODULES``): what ``json.loads`` of the answer would cost the bot's own process.
+CPython's cyclic garbage collector, which runs while ``json.loads`` makes a list for every row,
+walks every live object at each full collection, so the same parse costs more in a process that
+has more loaded; the floor is taken where the bot's read happens. ``--bare`` times it in an
+interpreter that has loaded nothing else, which the table shows alongside.
+
+Run by ``bench/shapes.py``: ``python bench/floor.py BODY [--bare]``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+#: What ``finsam-bot figures`` imports before it reads a Google Sheet.
+BOT_MODULES = (
+    "bot.cli",
+    "bot.config",
+    "bot.logs",
+    "bot.source",
+    "commands.context",
+    "commands.figures",
+    "sheets.backends.google",
+    "sheets.cache",
+    "sheets.validate",
+)
+
+
+def main(body_path: str, bare: bool) -> dict[str, float]:
+    """Time json.loads of the body in this process (after the bot's imports unless `bare`);
+    return the seconds."""
+    if not bare:
+        # As `finsam-bot` sets them before it imports anything (bot/cli.py).
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        for name in BOT_MODULES:
+            importlib.import_module(name)
+    body = Path(body_path).read_bytes()
+    start, start_cpu = time.perf_counter(), time.process_time()
+    answer = json.loads(body)
+    numbers = {"floor": time.perf_counter() - start, "floor_cpu": time.process_time() - start_cpu}
+    if not bare:
+        numbers["id_check"] = _id_check(answer)
+    return numbers
+
+
+def _id_check(answer: Any) -> float:
+    """Return the seconds the Deltagar-ID column's own parse takes on `answer`'s Deltagare tab."""
+    from sheets.schemas import DeltagareRow
+    from sheets.values import CellValueError
+
+    [rows] = [
+        r["values"]
+        for r in answer["valueRanges"]
+        if r.get("values", [[]])[0][:1] == ["Deltagar-ID"]
+    ]
+    ids = [row[0] if row else None for row in rows[1:]]
+    column = DeltagareRow.columns()["deltagar_id"]
+
+    def parse_one(value: Any) -> Any:
+        try:
+            return column.parse(value)
+        except CellValueError as error:
+            return error
+
+    start = time.perf_counter()
+    if column.parse_cells is not None:
+        column.parse_cells(ids)
+    else:
+        [parse_one(value) for value in ids]
+    return time.perf_counter() - start
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    print(json.dumps(main(sys.argv[1], "--bare" in sys.argv[2:])))
