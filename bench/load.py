@@ -346,6 +346,7 @@ BATCH_GET_OPTIONS = {
     "valueRenderOption": ["UNFORMATTED_VALUE"],
     "dateTimeRenderOption": ["SERIAL_NUMBER"],
     "majorDimension": ["ROWS"],
+    "prettyPrint": ["false"],
 }
 
 

@@ -142,6 +142,19 @@ def test_values_come_back_raw(api: FakeSheetsApi, sleeps: list[float]) -> None:
     assert query["dateTimeRenderOption"] == ["SERIAL_NUMBER"]
 
 
+def test_every_sheets_request_asks_for_json_without_indentation(
+    api: FakeSheetsApi, sleeps: list[float]
+) -> None:
+    # Google indents its answers unless asked not to: a line and spaces for every cell.
+    backend = backend_for(api, sleeps)
+    backend.read_tabs()
+    backend.append_rows("Historik", ["Vecka"], [["2026-W10"]])
+
+    sheets_requests = [r for r in api.requests if r.route != "token"]
+    assert {r.route for r in sheets_requests} >= {"metadata", "batchGet"}
+    assert all(r.query.get("prettyPrint") == ["false"] for r in sheets_requests)
+
+
 def test_the_values_come_gzipped_and_are_read_whole(
     api: FakeSheetsApi, sleeps: list[float]
 ) -> None:

@@ -323,6 +323,9 @@ class _BoundedRetryHTTPClient(HTTPClient):
         stream: bool = False,
     ) -> requests.Response:
         request_headers: dict[str, str] = dict(headers or {})
+        # Google indents its JSON unless told not to: a line and an indent for every cell, which
+        # the bot would inflate and parse for nothing.
+        query: ParamsType = {**(params or {}), "prettyPrint": "false"}
         # The same hook google-auth's AuthorizedSession uses: fetches a token when needed (and
         # starts google-auth's allowedLocations lookup), then sets the Authorization header.
         self.auth.before_request(  # type: ignore[no-untyped-call]
@@ -331,7 +334,7 @@ class _BoundedRetryHTTPClient(HTTPClient):
         return self.session.request(
             method=method,
             url=url,
-            params=params,
+            params=query,
             data=data,
             json=json,
             files=files,

@@ -455,7 +455,9 @@ class FakeSheetsApi:
             return
         with self._lock:
             status, answer = self._answer(route, params, request)
-        self._reply(handler, status, answer)
+        # Google indents its JSON unless the request says prettyPrint=false.
+        pretty = request.query.get("prettyPrint", ["true"])[0] != "false"
+        self._reply(handler, status, answer, pretty=pretty)
 
     def _reply(
         self,
@@ -463,8 +465,12 @@ class FakeSheetsApi:
         status: int,
         body: Any,
         headers: Mapping[str, str] | None = None,
+        *,
+        pretty: bool = False,
     ) -> None:
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        if not isinstance(body, bytes):
+            body = json.dumps(body, indent=2 if pretty else None).encode()
+        data: bytes = body
         headers = dict(headers or {})
         if "Content-Encoding" not in headers and _wants_gzip(handler):
             data = self.gzipped(data)
