@@ -211,21 +211,25 @@ class ParsedColumn:
         return np.flatnonzero(long_results[self.index])
 
 
+class _Numbers(dict[Any, int]):
+    """Value → its number, in order of first appearance: a value not seen before gets the next.
+
+    Looking a value up is then one C call that makes nothing new for a value seen before (nearly
+    every cell of a column), and `__missing__` numbers the others.
+    """
+
+    __slots__ = ()
+
+    def __missing__(self, value: Any) -> int:
+        number = self[value] = len(self)
+        return number
+
+
 def distinct(values: Sequence[Any]) -> tuple[list[Any], npt.NDArray[np.intp]]:
     """Return the distinct values in order of first appearance, and each value's number there."""
-    first: dict[Any, int] = {}
-    # One pass in C: each value gets the position of its first appearance (setdefault keeps it).
-    firsts = np.fromiter(
-        map(first.setdefault, values, itertools.count()), dtype=np.intp, count=len(values)
-    )
-    return list(first), _numbered(first, firsts)
-
-
-def _numbered(first: dict[Any, int], firsts: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
-    """Turn positions of first appearance into numbers 0, 1, … in order of first appearance."""
-    number = np.zeros(len(firsts), dtype=np.intp)
-    number[np.fromiter(first.values(), dtype=np.intp, count=len(first))] = np.arange(len(first))
-    return number[firsts]
+    numbers = _Numbers()
+    index = np.fromiter(map(numbers.__getitem__, values), dtype=np.intp, count=len(values))
+    return list(numbers), index
 
 
 def parse_column(raw: Sequence[Any], parse: Callable[[Any], Any]) -> ParsedColumn:
@@ -272,16 +276,13 @@ def parse_columns(
     CPU cache, which makes a big tab several times faster to read than column by column.
     """
     width = max(index for index, _ in wanted.values()) + 1
-    seen: dict[str, dict[Any, int]] = {name: {} for name in wanted}
-    firsts: dict[str, list[npt.NDArray[np.intp]]] = {name: [] for name in wanted}
+    numbers: dict[str, _Numbers] = {name: _Numbers() for name in wanted}
+    chunk_numbers: dict[str, list[npt.NDArray[np.intp]]] = {name: [] for name in wanted}
     results: dict[str, list[Any]] = {name: [] for name in wanted}  # of `parse_cells` columns
     long: dict[str, list[int]] = {name: [] for name in wanted}  # of `parse_cells` columns
     checked: dict[str, list[int]] = {name: [] for name in wanted}  # of `parse_cells` columns
     for start in range(0, len(rows), _CHUNK_ROWS):
         chunk = rows[start : start + _CHUNK_ROWS]
-        # The chunk's row numbers, made once for all its columns (`itertools.count` would make
-        # them anew for each column).
-        chunk_rows = list(range(start, start + len(chunk)))
         # The first `width` columns: cells to the right of the known columns are never read.
         by_index = list(itertools.islice(itertools.zip_longest(*chunk), width))
         for name, (index, column) in wanted.items():
@@ -292,9 +293,9 @@ def parse_columns(
                 long[name].extend(position + start for position in cells.long)
                 checked[name].extend(position + start for position in cells.parsed)
                 continue
-            # As in `distinct`: each cell gets the row of its value's first appearance.
-            positions = map(seen[name].setdefault, column_cells, chunk_rows)
-            firsts[name].append(np.fromiter(positions, dtype=np.intp, count=len(chunk)))
+            # As in `distinct`: each cell gets its value's number.
+            found = map(numbers[name].__getitem__, column_cells)
+            chunk_numbers[name].append(np.fromiter(found, dtype=np.intp, count=len(chunk)))
 
     parsed: dict[str, ParsedColumn] = {}
     for name, (index, column) in wanted.items():
@@ -306,13 +307,15 @@ def parse_columns(
                 long_cells=long[name],
                 maybe_blank_or_bad=checked[name],
             )
-        elif 0 in seen[name] or 1 in seen[name]:
+        elif 0 in numbers[name] or 1 in numbers[name]:
             # A boolean may have been taken for 0 or 1: `parse_column` tells them apart.
             raw = [row[index] if index < len(row) else None for row in rows]
             parsed[name] = parse_column(raw, column.parse)
         else:
-            first = np.concatenate(firsts[name]) if firsts[name] else np.zeros(0, dtype=np.intp)
-            parsed[name] = _parse_each(list(seen[name]), _numbered(seen[name], first), column.parse)
+            numbered = (
+                np.concatenate(chunk_numbers[name]) if chunk_numbers[name] else np.zeros(0, np.intp)
+            )
+            parsed[name] = _parse_each(list(numbers[name]), numbered, column.parse)
     return parsed
 
 
