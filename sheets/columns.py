@@ -155,11 +155,12 @@ class ParsedColumn:
 
         Cells that failed to parse give `convert(None)`.
         """
-        table = np.fromiter(
-            (convert(None if isinstance(r, CellValueError) else r) for r in self.results),
-            dtype=dtype,
-            count=len(self.results),
-        )
+        parsed = self.results
+        if self.bad_results.any():
+            parsed = list(parsed)
+            for position in np.flatnonzero(self.bad_results).tolist():
+                parsed[position] = None
+        table = np.fromiter(map(convert, parsed), dtype=dtype, count=len(parsed))
         return table[self.index]
 
     def values(self) -> list[Any]:

@@ -277,21 +277,11 @@ def _check_deltagare(
     exited = _ordinals(tab, "avslutad")
     reason = _codes(tab, "avslutsorsak", categories.EXIT_REASONS, -1)
     has_exit = exited != NO_DATE
-    has_reason = (
-        tab.columns["avslutsorsak"].mask(lambda value: isinstance(value, str))
-        if "avslutsorsak" in tab.columns
-        else np.zeros(len(tab), dtype=bool)
-    )
-    exit_bad = (
-        tab.columns["avslutad"].mask(lambda value: isinstance(value, Exception))
-        if "avslutad" in tab.columns
-        else np.zeros(len(tab), dtype=bool)
-    )
-    reason_bad = (
-        tab.columns["avslutsorsak"].mask(lambda value: isinstance(value, Exception))
-        if "avslutsorsak" in tab.columns
-        else np.zeros(len(tab), dtype=bool)
-    )
+    nowhere = np.zeros(len(tab), dtype=bool)
+    reasons, exits = tab.columns.get("avslutsorsak"), tab.columns.get("avslutad")
+    reason_bad = reasons.bad() if reasons is not None else nowhere
+    has_reason = ~reasons.blank() & ~reason_bad if reasons is not None else nowhere
+    exit_bad = exits.bad() if exits is not None else nowhere
     column = "avslutsorsak" if "avslutsorsak" in tab.columns else "avslutad"
     tab.report(
         column,
@@ -329,8 +319,11 @@ def _check_deltagare(
     age_band = np.full(len(tab), len(AGE_BANDS) - 1, dtype=np.int8)
     if "fodelsear" in tab.columns:
         birth = tab.columns["fodelsear"].map(lambda y: y or 0, np.int64)
-        days = np.where(enrolled == NO_DATE, 0, enrolled - _UNIX_EPOCH_ORDINAL)
-        enrol_year = days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+        enrol_year = (
+            tab.columns["inskriven"].map(lambda day: day.year if day else 0, np.int64)
+            if "inskriven" in tab.columns
+            else np.zeros(len(tab), dtype=np.int64)
+        )
         age = np.where((birth > 0) & (enrolled != NO_DATE), enrol_year - birth, -1)
         known_age = age >= AGE_LIMITS[0]
         age_band = np.where(
@@ -438,8 +431,8 @@ def _categories(tab: ParsedTab, name: str, key: Any, keep: BoolArray) -> Categor
         key(value) if value and not isinstance(value, CellValueError) else None
         for value in column.results
     ]
-    used = np.unique(column.index[keep])
-    values = tuple(sorted({mapped[i] for i in used.tolist() if mapped[i] is not None}))
+    used = np.flatnonzero(np.bincount(column.index[keep], minlength=len(column.results)))
+    values = tuple(sorted({text for text in map(mapped.__getitem__, used) if text is not None}))
     position = {value: i for i, value in enumerate(values)}
     distinct = np.array(
         [-1 if text is None else position.get(text, -1) for text in mapped], dtype=np.int32
