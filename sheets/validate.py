@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -44,7 +44,6 @@ from sheets.values import LONG_TEXT_LIMIT, CellValueError, normalize_key, normal
 
 # Ages at enrolment outside this range are unusual for Finsam and probably a typo (a warning).
 AGE_MIN, AGE_MAX = 16, 67
-_UNIX_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # Codes longer than this are not repeated in messages (a paste gone wrong would fill the reply).
 _QUOTE_LIMIT = 40
 
