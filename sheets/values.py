@@ -163,11 +163,6 @@ def _refuse_identity_number(text: str) -> None:
         raise IdentityNumberError()
 
 
-def is_blank(value: Any) -> bool:
-    """Return True when a cell is empty or holds only spaces."""
-    return value is None or (isinstance(value, str) and not value.translate(_SPACES))
-
-
 def _check_formula_error(text: str) -> None:
     if text.startswith("#") and text.upper() in FORMULA_ERRORS:
         raise CellValueError(_FORMULA_MESSAGE, _FORMULA_FIX)
