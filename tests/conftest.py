@@ -11,6 +11,7 @@ import pytest
 from hypothesis import settings
 
 from bot.config import environment_names
+from tests.fakes.slack_api import FakeSlackApi
 
 # `make test` runs a quick sample; `make fuzz` sets HYPOTHESIS_PROFILE=fuzz for 10 000 examples per
 # property with a fixed seed, so a failure found there can be run again.
@@ -39,6 +40,14 @@ def restore_logging() -> Iterator[None]:
     root.setLevel(level)
     for name, saved in quiet.items():
         logging.getLogger(name).setLevel(saved)
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlackApi]:
+    """A local stand-in of the Slack Web API, fresh for each test (a module that can share one
+    overrides this with a module-scoped fixture of the same name)."""
+    with FakeSlackApi() as api:
+        yield api
 
 
 @pytest.fixture

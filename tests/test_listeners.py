@@ -13,7 +13,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,12 +60,6 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if key.upper() in names or key.upper().startswith(("SLACK_", "GOOGLE_")):
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlackApi]:
-    with FakeSlackApi() as api:
-        yield api
 
 
 @pytest.fixture(scope="module")

@@ -206,12 +206,6 @@ def sheets() -> Iterator[FakeSheetsApi]:
         yield api
 
 
-@pytest.fixture
-def slack() -> Iterator[FakeSlackApi]:
-    with FakeSlackApi() as api:
-        yield api
-
-
 def settings_for(slack: FakeSlackApi) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -51,12 +51,6 @@ QUESTIONS = [
     "RESAM",
     "okänt ord",
 ]
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlackApi]:
-    with FakeSlackApi() as api:
-        yield api
 
 
 def settings_for(slack: FakeSlackApi) -> Settings:

@@ -8,7 +8,6 @@ import io
 import json
 import logging
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -110,12 +109,6 @@ def test_report_mistakes_end_in_one_line(
 
 
 # -- Slack --------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlackApi]:
-    with FakeSlackApi() as api:
-        yield api
 
 
 @pytest.fixture(scope="module")

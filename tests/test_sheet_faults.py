@@ -352,12 +352,6 @@ def test_a_renamed_tab_renamed_back_is_read_again(sheets: FakeSheetsApi) -> None
 # -- through the Slack app ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def slack() -> Iterator[FakeSlackApi]:
-    with FakeSlackApi() as api:
-        yield api
-
-
 def app_for(slack: FakeSlackApi, bot: Bot) -> Any:
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]

@@ -38,12 +38,6 @@ def sheets() -> Iterator[FakeSheetsApi]:
         yield api
 
 
-@pytest.fixture
-def slack() -> Iterator[FakeSlackApi]:
-    with FakeSlackApi() as api:
-        yield api
-
-
 def poster(sheets: FakeSheetsApi, slack: FakeSlackApi, now: datetime | None = None) -> WeeklyPoster:
     backend = GoogleSheetBackend.from_service_account_info(
         sheets.service_account_info(),
