@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -40,9 +39,9 @@ def main(body_path: str, bare: bool) -> dict[str, float]:
     """Time json.loads of the body in this process (after the bot's imports unless `bare`);
     return the seconds."""
     if not bare:
-        # As `finsam-bot` sets them before it imports anything (bot/cli.py).
-        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        from bot.cli import skip_unused_library_work  # imports neither pydantic nor numpy
+
+        skip_unused_library_work()  # as `finsam-bot` does before it imports the rest
         for name in BOT_MODULES:
             importlib.import_module(name)
     body = Path(body_path).read_bytes()

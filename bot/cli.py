@@ -153,16 +153,24 @@ def _say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
 
+def skip_unused_library_work() -> None:
+    """Set, unless already set, the variables that spare libraries work the bot never needs.
+
+    Must run before pydantic builds its first model and before numpy is imported; whoever wants
+    that work done can still set the variables.
+    """
+    # pydantic looks for plugins in every installed package's metadata when the first model is
+    # built (20-40 ms); the bot uses none.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    # numpy's OpenBLAS starts a thread per core when it is loaded, and they spin for a while
+    # (0.1 s of CPU at every start on two cores); the bot does no linear algebra.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def _run(argv: Sequence[str] | None) -> int:
     """Run the command line (see `main`); return the exit status."""
     args = build_parser().parse_args(argv)
-    # pydantic looks for plugins in every installed package's metadata when the first model is
-    # built (20-40 ms); the bot uses none. Whoever does can still set the variable.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    # numpy's OpenBLAS starts a thread per core when it is loaded, and they spin for a while
-    # (0.1 s of CPU at every start on two cores); the bot does no linear algebra. Set before
-    # numpy is imported; whoever wants the threads can still set the variable.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    skip_unused_library_work()
     collecting = gc.isenabled()
     if args.command not in LONG_RUNNING:
         # A one-shot command keeps what it makes (the imports' objects, the sheet's) until it
