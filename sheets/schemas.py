@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from itertools import repeat
 from typing import Annotated, Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -118,8 +119,13 @@ def parse_text_cells(values: list[Any], parse: Callable[[Any], Any]) -> TextCell
     try:
         results = list(map(str.strip, values))  # all text, as usual: stripped in C
     except TypeError:
-        # A cell that is not text becomes "#", so it takes the closer look too.
-        results = [value.strip() if isinstance(value, str) else "#" for value in values]
+        # A cell that is not text (a blank one, a number) becomes "#", so it takes the closer
+        # look too. Found in C: a slice of an ID column with a blank row in it is common.
+        texts = list(values)
+        is_text = np.fromiter(map(isinstance, values, repeat(str)), dtype=bool, count=len(values))
+        for position in np.flatnonzero(~is_text).tolist():
+            texts[position] = "#"
+        results = list(map(str.strip, texts))
     lengths = np.fromiter(map(len, results), dtype=np.int64, count=len(results))
     lines = "\n".join(results)
     # The texts that start with '#': the cell an offset is in is the first whose line ends after it.
