@@ -278,7 +278,12 @@ def parse_columns(
     """
     width = max(index for index, _ in wanted.values()) + 1
     numbers: dict[str, _Numbers] = {name: _Numbers() for name in wanted}
-    chunk_numbers: dict[str, list[npt.NDArray[np.intp]]] = {name: [] for name in wanted}
+    # Each cell's number, filled a slice at a time (made once: no copy to join the slices).
+    numbered = {
+        name: np.empty(len(rows), dtype=np.intp)
+        for name, (_, column) in wanted.items()
+        if column.parse_cells is None
+    }
     results: dict[str, list[Any]] = {name: [] for name in wanted}  # of `parse_cells` columns
     long: dict[str, list[int]] = {name: [] for name in wanted}  # of `parse_cells` columns
     checked: dict[str, list[int]] = {name: [] for name in wanted}  # of `parse_cells` columns
@@ -296,7 +301,9 @@ def parse_columns(
                 continue
             # As in `distinct`: each cell gets its value's number.
             found = map(numbers[name].__getitem__, column_cells)
-            chunk_numbers[name].append(np.fromiter(found, dtype=np.intp, count=len(chunk)))
+            numbered[name][start : start + len(chunk)] = np.fromiter(
+                found, dtype=np.intp, count=len(chunk)
+            )
 
     parsed: dict[str, ParsedColumn] = {}
     for name, (index, column) in wanted.items():
@@ -313,10 +320,7 @@ def parse_columns(
             raw = [row[index] if index < len(row) else None for row in rows]
             parsed[name] = parse_column(raw, column.parse)
         else:
-            numbered = (
-                np.concatenate(chunk_numbers[name]) if chunk_numbers[name] else np.zeros(0, np.intp)
-            )
-            parsed[name] = _parse_each(list(numbers[name]), numbered, column.parse)
+            parsed[name] = _parse_each(list(numbers[name]), numbered[name], column.parse)
     return parsed
 
 
