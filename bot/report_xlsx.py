@@ -367,6 +367,8 @@ class _Writer:
 
     def split_cells(self, breakdown: Breakdown, row: int, shown: list[int]) -> list[Value]:
         """Return the shown cells of `row`: counts, ``..``, or "too few" for a withheld row."""
+        if not shown:  # nobody in the period has a value here: no column to say it in
+            return []
         if breakdown.withheld(row):
             cells: list[Value] = [self.too_few]
             return cells + [""] * (len(shown) - 1)
