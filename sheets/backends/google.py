@@ -377,7 +377,7 @@ def _gunzip(data: bytes) -> bytes:
     is a little faster still, but its assembly leaves the upper halves of the AVX registers in
     use (it has no ``vzeroupper``), and on Intel CPUs every SSE instruction after it then pays a
     penalty until something clears them: parsing the inflated answer took 12 ms more for IDs like
-    ``RESAM-2025-00042``. zlib-ng is C, and the compiler clears them.
+    ``RESAM-2025-00042``. zlib-ng is compiled C, and the compiler clears them before it returns.
 
     Raises:
         _INFLATE_ERROR, EOFError: the stream is broken or cut short.
