@@ -272,6 +272,35 @@ def test_python_dash_m_bot_with_the_bundled_workbook(tmp_path: Path) -> None:
     assert result.stdout.startswith("RESAM – ")
 
 
+_REPORT_FREEZE_AT_EXIT = """
+import atexit, gc, os
+atexit.register(lambda: os.write(2, f"frozen={gc.get_freeze_count()}".encode()))
+from bot.cli import console
+console()
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "settings", "status"),
+    [
+        (("ask", "deltagare RESAM"), {}, EXIT_OK),
+        (("figures",), {"WORKBOOK_PATH": "no-such-workbook.xlsx"}, EXIT_SHEET),
+    ],
+)
+def test_the_command_exits_with_the_status_and_spares_the_last_collection(
+    tmp_path: Path, argv: tuple[str, ...], settings: dict[str, str], status: int
+) -> None:
+    """`finsam-bot` (`console`) exits with `main`'s status, and has frozen the objects the
+    command made by the time Python would walk them all in its last full collection."""
+    env = {k: v for k, v in os.environ.items() if k not in {"WORKBOOK_PATH", "GOOGLE_SHEET_ID"}}
+    result = subprocess.run(
+        [sys.executable, "-c", _REPORT_FREEZE_AT_EXIT, *argv, "--as-of", AS_OF],
+        cwd=tmp_path, env=env | settings, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == status, result.stderr
+    assert int(result.stderr.rsplit("frozen=", 1)[1]) > 10_000
+
+
 #: Packages only some commands need: Google's only with GOOGLE_SHEET_ID, Slack's and gunicorn
 #: only `serve` and `weekly`. Importing them all took longer than answering a question.
 NOT_FOR_A_QUESTION = (
