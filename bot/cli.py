@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -147,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def console() -> None:
+def console() -> NoReturn:
     """The ``finsam-bot`` command and ``python -m bot``: run `main` on the process's arguments
     and exit with its status. Raises SystemExit, always.
 
