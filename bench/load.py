@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for tests.fakes, which is not an installed package
 
 from sheets import demo  # noqa: E402
-from tests.fakes.sheets_api import FakeSheetsApi  # noqa: E402
+from tests.fakes.sheets_api import FakeSheetsApi, google_json  # noqa: E402
 
 SIZES = (10_000, 100_000, 800_000)
 SEED = 2026
@@ -364,7 +364,7 @@ class PrerenderedSheetsApi(FakeSheetsApi):
         """Render the answer to a read of every tab; return the JSON body (before gzip)."""
         query = {"ranges": [f"'{title}'" for title in self.tabs], **BATCH_GET_OPTIONS}
         status, body = super()._batch_get(query)
-        data = json.dumps(body).encode()
+        data = google_json(body)
         self.bodies[_query_key(query)] = (status, data)
         self._compressed[data] = super().gzipped(data)
         return data

@@ -212,6 +212,14 @@ def _column_letters(number: int) -> str:
     return letters
 
 
+def google_json(value: Any, *, pretty: bool = False) -> bytes:
+    """Return `value` as Google's APIs write JSON: UTF-8, and with prettyPrint=false on one line
+    without a space (else indented by two)."""
+    if pretty:
+        return json.dumps(value, indent=2, ensure_ascii=False).encode()
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
@@ -469,7 +477,7 @@ class FakeSheetsApi:
         pretty: bool = False,
     ) -> None:
         if not isinstance(body, bytes):
-            body = json.dumps(body, indent=2 if pretty else None).encode()
+            body = google_json(body, pretty=pretty)
         data: bytes = body
         headers = dict(headers or {})
         if "Content-Encoding" not in headers and _wants_gzip(handler):
