@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from sheets.backends.base import ChunkedRows, RawTabs
 from sheets.problems import Problem, Severity, Text, a1
 from sheets.schemas import Column, SheetRow
 from sheets.values import LONG_TEXT_LIMIT, CellValueError, normalize_words
@@ -67,13 +68,17 @@ def find_header(rows: Sequence[Sequence[Any]], model: type[SheetRow]) -> HeaderR
     ones; on a tie one row before two, and the upper before the lower. When no row holds any
     known header, the first non-empty row is taken (and then lacks every required column).
     """
-    filled = list(
-        itertools.islice(
-            (i for i, row in enumerate(rows) if any(map(_filled, row))), HEADER_SEARCH_ROWS
-        )
-    )
+    top: list[Sequence[Any]] = []  # the rows down to the last of `filled`
+    filled: list[int] = []
+    for index, row in enumerate(_leading(rows)):
+        top.append(row)
+        if any(map(_filled, row)):
+            filled.append(index)
+            if len(filled) == HEADER_SEARCH_ROWS:
+                break
     if not filled:
         return None
+    rows = top
     names = _header_names(model)
     required = {name for name, column in model.columns().items() if column.required}
     best = HeaderRow(filled[0], {}, filled[0])
@@ -96,6 +101,11 @@ def find_header(rows: Sequence[Sequence[Any]], model: type[SheetRow]) -> HeaderR
             if positions and rank > best_rank:
                 best, best_rank = HeaderRow(header_index, positions, filled[0]), rank
     return best
+
+
+def _leading(rows: Sequence[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+    """Yield the rows from the first on (of `ChunkedRows`, without making the rest)."""
+    return rows.leading() if isinstance(rows, ChunkedRows) else iter(rows)
 
 
 def _header_names(model: type[SheetRow]) -> dict[str, str]:
@@ -276,19 +286,30 @@ def parse_columns(
     reading the rows a slice at a time: each cell is then read while its row is still in the
     CPU cache, which makes a big tab several times faster to read than column by column.
     """
-    width = max(index for index, _ in wanted.values()) + 1
+    return _parse_rows(rows, wanted)[0]
+
+
+def _row_chunks(rows: Sequence[Sequence[Any]], start: int) -> Iterator[Sequence[Sequence[Any]]]:
+    """Yield the rows from `start` on, some at a time: `ChunkedRows` as they are decoded."""
+    if isinstance(rows, ChunkedRows):
+        yield from rows.chunks(start)
+        return
+    for first in range(start, len(rows), _CHUNK_ROWS):
+        yield rows[first : first + _CHUNK_ROWS]
+
+
+def _parse_rows(
+    rows: Sequence[Sequence[Any]], wanted: dict[str, tuple[int, Column]], start: int = 0
+) -> tuple[dict[str, ParsedColumn], int]:
+    """Return `parse_columns` of the rows from `start` on, and how many rows that is."""
+    width = max((index for index, _ in wanted.values()), default=-1) + 1
     numbers: dict[str, _Numbers] = {name: _Numbers() for name in wanted}
-    # Each cell's number, filled a slice at a time (made once: no copy to join the slices).
-    numbered = {
-        name: np.empty(len(rows), dtype=np.intp)
-        for name, (_, column) in wanted.items()
-        if column.parse_cells is None
-    }
+    numbered: dict[str, list[npt.NDArray[np.intp]]] = {name: [] for name in wanted}
     results: dict[str, list[Any]] = {name: [] for name in wanted}  # of `parse_cells` columns
     long: dict[str, list[int]] = {name: [] for name in wanted}  # of `parse_cells` columns
     checked: dict[str, list[int]] = {name: [] for name in wanted}  # of `parse_cells` columns
-    for start in range(0, len(rows), _CHUNK_ROWS):
-        chunk = rows[start : start + _CHUNK_ROWS]
+    count = 0
+    for chunk in _row_chunks(rows, start):
         # The first `width` columns: cells to the right of the known columns are never read.
         by_index = list(itertools.islice(itertools.zip_longest(*chunk), width))
         for name, (index, column) in wanted.items():
@@ -296,32 +317,36 @@ def parse_columns(
             if column.parse_cells is not None:
                 cells = column.parse_cells(list(column_cells))
                 results[name].extend(cells.results)
-                long[name].extend(position + start for position in cells.long)
-                checked[name].extend(position + start for position in cells.parsed)
+                long[name].extend(position + count for position in cells.long)
+                checked[name].extend(position + count for position in cells.parsed)
                 continue
             # As in `distinct`: each cell gets its value's number.
             found = map(numbers[name].__getitem__, column_cells)
-            numbered[name][start : start + len(chunk)] = np.fromiter(
-                found, dtype=np.intp, count=len(chunk)
-            )
+            numbered[name].append(np.fromiter(found, dtype=np.intp, count=len(chunk)))
+        count += len(chunk)
 
     parsed: dict[str, ParsedColumn] = {}
     for name, (index, column) in wanted.items():
         if column.parse_cells is not None:
-            cell_index = np.arange(len(rows), dtype=np.intp)
             parsed[name] = ParsedColumn(
                 results[name],
-                cell_index,
+                np.arange(count, dtype=np.intp),
                 long_cells=long[name],
                 maybe_blank_or_bad=checked[name],
             )
         elif 0 in numbers[name] or 1 in numbers[name]:
             # A boolean may have been taken for 0 or 1: `parse_column` tells them apart.
-            raw = [row[index] if index < len(row) else None for row in rows]
+            raw = [
+                row[index] if index < len(row) else None
+                for row in itertools.islice(rows, start, None)
+            ]
             parsed[name] = parse_column(raw, column.parse)
         else:
-            parsed[name] = _parse_each(list(numbers[name]), numbered[name], column.parse)
-    return parsed
+            cell_numbers = (
+                np.concatenate(numbered[name]) if numbered[name] else np.zeros(0, np.intp)
+            )
+            parsed[name] = _parse_each(list(numbers[name]), cell_numbers, column.parse)
+    return parsed, count
 
 
 @dataclass
@@ -412,7 +437,7 @@ def _unusable(
     )
 
 
-def read_tab(tabs: dict[str, list[list[Any]]], model: type[SheetRow]) -> ParsedTab:
+def read_tab(tabs: RawTabs, model: type[SheetRow]) -> ParsedTab:
     """Find `model`'s tab in `tabs`, map its headers and parse every cell of its data rows.
 
     Returns a ParsedTab whose problems hold the cell errors, missing required values, and — for a
@@ -484,10 +509,10 @@ def read_tab(tabs: dict[str, list[list[Any]]], model: type[SheetRow]) -> ParsedT
             header,
         )
 
-    data = raw_rows[header_index + 1 :]
-    count = len(data)
-    parsed = parse_columns(
-        data, {name: (index, columns[name]) for name, index in positions.items()}
+    parsed, count = _parse_rows(
+        raw_rows,
+        {name: (index, columns[name]) for name, index in positions.items()},
+        start=header_index + 1,
     )
 
     # A row is empty when all its known columns are blank; such rows are skipped, not reported.

@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from sheets import categories
 from sheets.backends.base import RawTabs
-from sheets.columns import BoolArray, ParsedColumn, ParsedTab, read_tab, report_cells
+from sheets.columns import BoolArray, ParsedColumn, ParsedTab, find_tab, read_tab, report_cells
 from sheets.dataset import (
     AGE_BANDS,
     AGE_LIMITS,
@@ -38,6 +38,7 @@ from sheets.schemas import (
     HistorikRow,
     InsatsRow,
     PersonalRow,
+    SheetRow,
 )
 from sheets.spelling import closest
 from sheets.values import LONG_TEXT_LIMIT, CellValueError, normalize_key, normalize_words
@@ -56,11 +57,9 @@ def load_dataset(
     Never raises on what is in the cells: a missing tab, a missing column or a bad cell becomes a
     Problem, and the rest of the sheet still counts.
     """
-    insatser_tab = read_tab(tabs, InsatsRow)
-    deltagare_tab = read_tab(tabs, DeltagareRow)
-    ekonomi_tab = read_tab(tabs, EkonomiRow)
-    personal_tab = read_tab(tabs, PersonalRow)
-    historik_tab = read_tab(tabs, HistorikRow)
+    insatser_tab, deltagare_tab, ekonomi_tab, personal_tab, historik_tab = _read_in_sheet_order(
+        tabs, (InsatsRow, DeltagareRow, EkonomiRow, PersonalRow, HistorikRow)
+    )
 
     insatser, all_codes = _check_insatser(insatser_tab)
     valid_codes = {normalize_key(row.kod): i for i, row in enumerate(insatser)}
@@ -91,6 +90,24 @@ def load_dataset(
         personal_tab=personal_tab.title,
         historik_tab=historik_tab.title,
     )
+
+
+def _read_in_sheet_order(tabs: RawTabs, models: Sequence[type[SheetRow]]) -> list[ParsedTab]:
+    """Return `read_tab` of each of `models`, in that order.
+
+    The tabs are read in the order the sheet has them, which is the order a backend that
+    decodes rows as they are read (`ChunkedRows`) decodes them in: read in another order, the
+    rows of the tabs passed over would all be made and kept until their turn.
+    """
+    titles = list(tabs)
+    place = {model: _place(titles, model) for model in models}
+    read = {model: read_tab(tabs, model) for model in sorted(models, key=place.__getitem__)}
+    return [read[model] for model in models]
+
+
+def _place(titles: list[str], model: type[SheetRow]) -> int:
+    title = find_tab(titles, model)
+    return titles.index(title) if title is not None else len(titles)
 
 
 def _header_rows(tabs: Sequence[ParsedTab]) -> dict[str, int]:

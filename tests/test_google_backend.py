@@ -16,12 +16,17 @@ from typing import Any
 import numpy
 import pytest
 
+from commands.figures import compute_figures, figures_json
+from sheets.backends.base import ChunkedRows
 from sheets.backends.google import (
     DEFAULT_API_URL,
     GoogleApiSession,
     GoogleSheetBackend,
     RetryPolicy,
 )
+from sheets.backends.workbook import WorkbookBackend
+from sheets.cache import read_dataset
+from sheets.demo import BUNDLED_PATH
 from sheets.errors import (
     SheetAccessDenied,
     SheetCredentialsError,
@@ -29,6 +34,7 @@ from sheets.errors import (
     SheetsError,
     SheetUnavailable,
 )
+from tests.data.make_handtyped_workbook import PATH as HANDTYPED_PATH
 from tests.fakes.sheets_api import DEFAULT_CLIENT_EMAIL, FakeSheetsApi, google_error
 
 SHEET: dict[str, list[list[Any]]] = {
@@ -226,6 +232,40 @@ def test_numbers_beyond_64_bits_and_a_float_read_as_python_reads_them(
     api.fail_next(200, body=body, routes=["batchGet"])
     [[big_float, big_int, tiny]] = backend_for(api, sleeps).read_tabs()["Insatser"]
     assert (big_float, big_int, tiny) == (float("inf"), 123456789012345678901234567890, 0.0)
+
+
+@pytest.mark.parametrize("workbook", [HANDTYPED_PATH, BUNDLED_PATH], ids=["handtyped", "demo"])
+def test_an_answer_decoded_as_it_is_read_loads_as_one_decoded_whole(
+    sleeps: list[float], workbook: Any
+) -> None:
+    # Title rows, headers over two rows, Swedish dates, errors: cut into pieces of 256 bytes.
+    with FakeSheetsApi(WorkbookBackend(workbook).read_tabs()) as api:
+        whole = backend_for(api, sleeps, piece_bytes=10**9)
+        pieces = backend_for(api, sleeps, piece_bytes=256)
+        assert all(isinstance(rows, ChunkedRows) for rows in pieces.read_tabs().values())
+
+        as_one, as_read = read_dataset(whole), read_dataset(pieces)
+
+    assert as_read.problems == as_one.problems and as_read.problems
+    as_of = date(2026, 4, 15)
+    assert figures_json(compute_figures(as_read, as_of)) == figures_json(
+        compute_figures(as_one, as_of)
+    )
+
+
+def test_an_answer_decoded_as_it_is_read_that_is_no_json_is_unavailable(
+    api: FakeSheetsApi, sleeps: list[float]
+) -> None:
+    backend = backend_for(api, sleeps, piece_bytes=8)
+    api.fail_next(200, body=b"<html>Service Unavailable</html>", routes=["batchGet"])
+    with pytest.raises(SheetUnavailable, match="could not be read"):
+        backend.read_tabs()
+
+    # Broken further on, where only reading the rows finds it: the read fails the same way.
+    body = b'{"valueRanges":[{"values":[["Kod"],["IPS"]]},{"values":[["Deltagar-ID"],[oops]]}]}'
+    api.fail_next(200, body=body, routes=["batchGet"])
+    with pytest.raises(SheetUnavailable, match="could not be read"):
+        read_dataset(backend)
 
 
 def test_tab_titles_are_quoted_in_ranges(sleeps: list[float]) -> None:
@@ -521,6 +561,18 @@ def test_append_to_a_tab_the_last_read_found_empty_writes_the_header(
 
     assert api.tabs["Historik"][0] == HEADER
     assert api.count("batchUpdate") == 0
+
+
+def test_append_to_a_tab_a_read_decoded_as_it_was_read_found_empty_writes_the_header(
+    api: FakeSheetsApi, sleeps: list[float]
+) -> None:
+    api.add_tab("Historik")
+    backend = backend_for(api, sleeps, piece_bytes=16)
+    read_dataset(backend)
+
+    backend.append_rows("Historik", HEADER, [["2026-W12", "2026-03-16", "IPS", 14, 2, 1, 1]])
+
+    assert api.tabs["Historik"][0] == HEADER
 
 
 def test_append_is_not_repeated_after_a_500(api: FakeSheetsApi, sleeps: list[float]) -> None:

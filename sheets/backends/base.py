@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from abc import abstractmethod
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
+
+
+class ChunkedRows(Sequence[Sequence[Any]]):
+    """A tab's rows that a backend decodes as they are read, rather than all before.
+
+    Read them with `chunks` (or `leading` for the first few); they are then never all Python
+    objects at once. Used as a plain sequence they are all made, as any tab's.
+    """
+
+    @abstractmethod
+    def chunks(self, start: int = 0) -> Iterator[Sequence[Sequence[Any]]]:
+        """Yield the rows from row `start` on, some at a time, in order."""
+
+    @abstractmethod
+    def leading(self) -> Iterator[Sequence[Any]]:
+        """Yield the rows from the first on, one at a time, in order."""
+
 
 #: Tab title → rows of raw cell values, exactly as stored (ragged rows allowed). Values are
 #: ``str``, ``int``, ``float``, ``bool``, ``datetime``/``date`` (workbook date cells) or ``None``.
-#: Google returns dates as serial numbers (``dateTimeRenderOption=SERIAL_NUMBER``).
-RawTabs = dict[str, list[list[Any]]]
+#: Google returns dates as serial numbers (``dateTimeRenderOption=SERIAL_NUMBER``). A large
+#: tab's rows may be `ChunkedRows`.
+RawTabs = dict[str, Sequence[Sequence[Any]]]
 
 
 class SheetBackend(Protocol):

@@ -23,7 +23,6 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import gspread
-import msgspec
 import requests
 from google.auth import exceptions as google_auth_errors
 from google.auth.credentials import Credentials
@@ -37,6 +36,7 @@ from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 from zlib_ng import zlib_ng
 
 from sheets.backends.base import RawTabs
+from sheets.backends.pieces import PIECE_BYTES, AnswerError, BatchGetRows, decode_answer
 from sheets.errors import (
     SheetAccessDenied,
     SheetCredentialsError,
@@ -234,22 +234,32 @@ class _BoundedRetryHTTPClient(HTTPClient):
         return response
 
     def values_batch_get(self, id: str, ranges: list[str], params: ParamsType | None = None) -> Any:
-        """Return the values of `ranges` of spreadsheet `id` (gspread's own call and answer).
-
-        The same request as gspread's, retried the same way as `request`, but the answer is read
-        in one piece, decompressed in one piece and parsed with msgspec: requests reads a body
-        10 kB at a time, urllib3 decompresses each piece on its own, and json parses text that
-        requests first decodes from bytes. For the tens of megabytes of a large sheet that was
-        thousands of calls, a copy and a slower parser.
+        """Return the values of `ranges` of spreadsheet `id` (gspread's own call and answer),
+        parsed with msgspec.
 
         Raises:
-            As `request`, and SheetUnavailable: the answer is not JSON.
+            As `values_batch_get_body`, and SheetUnavailable: the answer is not JSON.
+        """
+        return _parse_json(self.values_batch_get_body(id, ranges, params))
+
+    def values_batch_get_body(
+        self, id: str, ranges: list[str], params: ParamsType | None = None
+    ) -> bytes:
+        """Return the JSON answer to gspread's batchGet of `ranges` of spreadsheet `id`.
+
+        The same request as gspread's, retried the same way as `request`, but the answer is read
+        in one piece and decompressed in one piece: requests reads a body 10 kB at a time, and
+        urllib3 decompresses each piece on its own. For the tens of megabytes of a large sheet
+        that was thousands of calls and a copy.
+
+        Raises:
+            As `request`.
         """
         query: ParamsType = {**(params or {}), "ranges": ranges}
         _, body = self._send_with_retries(
             "GET", SPREADSHEET_VALUES_BATCH_URL % id, query, None, None, None, None, whole=True
         )
-        return _parse_json(body)
+        return body
 
     def _send_with_retries(
         self,
@@ -400,9 +410,6 @@ def _gunzip(data: bytes) -> bytes:
     return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
-_JSON = msgspec.json.Decoder()
-
-
 def _parse_json(body: bytes) -> Any:
     """Return the JSON value of `body`, parsed with msgspec (json for what msgspec refuses).
 
@@ -413,15 +420,13 @@ def _parse_json(body: bytes) -> Any:
         SheetUnavailable: the body is not JSON.
     """
     try:
-        return _JSON.decode(body)
-    except msgspec.DecodeError:
-        pass  # numbers beyond a float's range (1e400) json reads as Python does
-    try:
-        return json.loads(body)
-    except ValueError as error:
-        raise _unavailable(
-            "an answer that could not be read", "ett svar som inte gick att läsa"
-        ) from error
+        return decode_answer(body)
+    except AnswerError as error:
+        raise _unreadable() from error
+
+
+def _unreadable() -> SheetUnavailable:
+    return _unavailable("an answer that could not be read", "ett svar som inte gick att läsa")
 
 
 def _quote_tab(title: str) -> str:
@@ -483,6 +488,7 @@ class GoogleSheetBackend:
         service_account_email: str,
         metadata_max_age: float = DEFAULT_METADATA_MAX_AGE,
         clock: Callable[[], float] = time.monotonic,
+        piece_bytes: int = PIECE_BYTES,
     ) -> None:
         self.url: str | None = f"https://docs.google.com/spreadsheets/d/{key}"
         self.key = key
@@ -490,6 +496,8 @@ class GoogleSheetBackend:
         self._http = client.http_client
         self._metadata_max_age = metadata_max_age
         self._clock = clock
+        # An answer longer than this is decoded a piece at a time (sheets.backends.pieces).
+        self._piece_bytes = piece_bytes
         self._titles: list[str] | None = None
         self._titles_fetched_at = 0.0
         # Tabs the last read found empty: the first rows appended there get the header.
@@ -511,13 +519,15 @@ class GoogleSheetBackend:
         random_fraction: Callable[[], float] = random.random,
         metadata_max_age: float = DEFAULT_METADATA_MAX_AGE,
         clock: Callable[[], float] = time.monotonic,
+        piece_bytes: int = PIECE_BYTES,
     ) -> GoogleSheetBackend:
         """Return a backend for the sheet `key`, signing in with the service account `info`.
 
         `info` is the parsed JSON key file. Every Google call (Sheets, token, google-auth's own
         lookups) goes through `session`, by default a `GoogleApiSession(api_url)`, which sends
         `*.googleapis.com` traffic to `api_url` when it is not the default. `sleep`,
-        `random_fraction` and `clock` are injectable so tests need not wait.
+        `random_fraction` and `clock` are injectable so tests need not wait. An answer longer
+        than `piece_bytes` is decoded as it is read (see `sheets.backends.pieces`).
 
         Raises:
             SheetCredentialsError: `info` is not a usable service-account key.
@@ -557,6 +567,7 @@ class GoogleSheetBackend:
             service_account_email=str(info["client_email"]),
             metadata_max_age=metadata_max_age,
             clock=clock,
+            piece_bytes=piece_bytes,
         )
 
     @classmethod
@@ -589,9 +600,7 @@ class GoogleSheetBackend:
             SheetsError: see `sheets.errors`.
         """
         with self._lock, self._google_errors():
-            tabs = self._with_fresh_titles_if_renamed(self._read_values)
-            self._empty_tabs = {title for title, rows in tabs.items() if not rows}
-            return tabs
+            return self._with_fresh_titles_if_renamed(self._read_values)
 
     def append_rows(self, tab: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """Append `rows` below the last row of the tab titled exactly `tab`, in one request.
@@ -618,21 +627,38 @@ class GoogleSheetBackend:
         if not titles:
             return {}
         ranges = [_quote_tab(title) for title in titles]
-        response = self._http.values_batch_get(
-            self.key,
-            ranges,
-            params={
-                "valueRenderOption": "UNFORMATTED_VALUE",
-                "dateTimeRenderOption": "SERIAL_NUMBER",
-                "majorDimension": "ROWS",
-            },
-        )
-        value_ranges = response.get("valueRanges", [])
+        params: ParamsType = {
+            "valueRenderOption": "UNFORMATTED_VALUE",
+            "dateTimeRenderOption": "SERIAL_NUMBER",
+            "majorDimension": "ROWS",
+        }
         # Google answers in the order asked; the `range` it echoes is rewritten (`'Tab'!A1:Z99`).
-        return {
+        if not isinstance(self._http, _BoundedRetryHTTPClient):  # a client brought by the caller
+            answer = self._http.values_batch_get(self.key, ranges, params=params)
+        else:
+            body = self._http.values_batch_get_body(self.key, ranges, params=params)
+            if len(body) > self._piece_bytes:
+                # Decoded as the loader reads it (see sheets.backends.pieces); which tabs are
+                # empty is known once it has read that far.
+                self._empty_tabs = set()
+                pieces = BatchGetRows(
+                    body,
+                    titles,
+                    unreadable=_unreadable,
+                    piece_bytes=self._piece_bytes,
+                    on_empty=self._empty_tabs.add,
+                )
+                return dict(pieces.tabs)
+            answer = _parse_json(body)
+        if not isinstance(answer, dict):
+            raise _unreadable()
+        value_ranges = answer.get("valueRanges", [])
+        tabs: RawTabs = {
             title: list(value_ranges[index].get("values", [])) if index < len(value_ranges) else []
             for index, title in enumerate(titles)
         }
+        self._empty_tabs = {title for title, rows in tabs.items() if not rows}
+        return tabs
 
     def _append(
         self, tab: str, header: Sequence[str], values: list[list[Any]], titles: list[str]
