@@ -146,12 +146,12 @@ class BatchGetRows:
         while True:
             cut = _CUT.search(body, reach) if reach < len(body) else None
             if cut is None:  # the rest of the answer, to its end
-                self._take(decode_answer(before + body[start:]), first)
+                self._take(decode_answer(_joined(before, body, start, len(body), b"")), first)
                 self._finish()
                 return
             end = cut.start() + 1
             try:
-                answer = _JSON.decode(before + body[start:end] + _AFTER)
+                answer = _JSON.decode(_joined(before, body, start, end, _AFTER))
             except msgspec.DecodeError:
                 # Cut inside a text (or a number msgspec refuses): try a piece twice as long,
                 # so that a text full of "],[" costs a few tries, not one per "],[".
@@ -185,6 +185,16 @@ class BatchGetRows:
     def _complete(self, index: int) -> None:
         if 0 <= index < len(self._titles) and self._counts[index] == 0:
             self._on_empty(self._titles[index])
+
+
+def _joined(before: bytes, body: bytes, start: int, end: int, after: bytes) -> bytes | bytearray:
+    """Return `before` + `body[start:end]` + `after`, copying the piece of the body once."""
+    if not before and not after and start == 0 and end == len(body):
+        return body  # the whole answer: no copy
+    piece = bytearray(before)
+    piece += memoryview(body)[start:end]
+    piece += after
+    return piece
 
 
 def _value_lists(answer: Any, count: int) -> list[list[list[Any]]]:
