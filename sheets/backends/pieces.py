@@ -14,8 +14,9 @@ own (the brackets it lacks before and after) and decoded with msgspec. A cut ins
 happens to hold ``],[`` leaves that text unterminated, so the piece does not decode, and it is cut
 further on instead: a piece that decodes was cut between two rows.
 
-A tab's rows come as `TabRows`: `TabRows.chunks` hands them out a piece at a time, once, and
-everything else a sequence offers works too, from the answer decoded whole (kept for that).
+A tab's rows come as `TabRows`: `TabRows.chunks` hands them out a piece at a time, once (each
+row a tuple), and everything else a sequence offers works too, from the answer decoded whole
+(kept for that).
 """
 
 from __future__ import annotations
@@ -43,6 +44,19 @@ _CUT = re.compile(rb"\]\s*,\s*\[")
 _BEFORE = b'{"valueRanges":[{"values":['
 _AFTER = b"]}]}"
 _JSON = msgspec.json.Decoder()
+
+
+class _ValueRange(msgspec.Struct):
+    values: list[tuple[Any, ...]] = []
+
+
+class _Piece(msgspec.Struct):
+    valueRanges: list[_ValueRange] = []  # noqa: N815 (Google's name)
+
+
+# A piece decoded to what the loader reads: the rows of each value range, each row a tuple (one
+# object a row where a list is two: less to make and to free).
+_PIECE = msgspec.json.Decoder(_Piece)
 #: Rows handed out at a time from the answer decoded whole.
 _WHOLE_CHUNK_ROWS = 4000
 
@@ -128,7 +142,11 @@ class BatchGetRows:
         """
         if self._whole is None:
             try:
-                self._whole = _value_lists(decode_answer(self._body), len(self._titles))
+                ranges = _value_lists(decode_answer(self._body))
+                self._whole = [
+                    ranges[index] if index < len(ranges) else []
+                    for index in range(len(self._titles))
+                ]
             except AnswerError as error:
                 raise self._unreadable() from error
         return self._whole[index]
@@ -154,7 +172,7 @@ class BatchGetRows:
                 return
             end = cut.start() + 1
             try:
-                answer = _JSON.decode(_joined(before, body, start, end, _AFTER))
+                answer = _PIECE.decode(_joined(before, body, start, end, _AFTER))
             except msgspec.DecodeError:
                 # Cut inside a text (or a number msgspec refuses): try a piece twice as long,
                 # so that a text full of "],[" costs a few tries, not one per "],[".
@@ -165,17 +183,17 @@ class BatchGetRows:
             return
 
     def _take(self, answer: Any, first: bool) -> None:
-        """Add the rows of a decoded piece to their tabs' buffers."""
-        ranges = answer.get("valueRanges", []) if isinstance(answer, dict) else None
-        if not isinstance(ranges, list):
-            raise AnswerError("the answer has no valueRanges list")
-        for position, value_range in enumerate(ranges):
+        """Add the rows of a decoded piece (a `_Piece`, or an answer `decode_answer` decoded) to
+        their tabs' buffers."""
+        ranges = (
+            [value_range.values for value_range in answer.valueRanges]
+            if isinstance(answer, _Piece)
+            else _value_lists(answer)
+        )
+        for position, rows in enumerate(ranges):
             if position > 0 or first:  # a tab starts; the first range of a later piece goes on
                 self._complete(self._tab)
                 self._tab += 1
-            rows = value_range.get("values", []) if isinstance(value_range, dict) else None
-            if not isinstance(rows, list):
-                raise AnswerError("a value range has no values list")
             if rows and 0 <= self._tab < len(self._titles):
                 self._buffers[self._tab].append(rows)
                 self._counts[self._tab] += len(rows)
@@ -200,15 +218,19 @@ def _joined(before: bytes, body: bytes, start: int, end: int, after: bytes) -> b
     return piece
 
 
-def _value_lists(answer: Any, count: int) -> list[list[list[Any]]]:
-    """Return the rows of each of the first `count` value ranges of a whole answer."""
+def _value_lists(answer: Any) -> list[list[Any]]:
+    """Return the rows of each value range of an answer decoded as JSON.
+
+    Raises:
+        AnswerError: the answer is not the shape of a batchGet answer.
+    """
     ranges = answer.get("valueRanges", []) if isinstance(answer, dict) else None
     if not isinstance(ranges, list) or not all(isinstance(r, dict) for r in ranges):
         raise AnswerError("the answer has no valueRanges list")
-    return [
-        list(ranges[index].get("values", [])) if index < len(ranges) else []
-        for index in range(count)
-    ]
+    rows = [value_range.get("values", []) for value_range in ranges]
+    if not all(isinstance(tab_rows, list) for tab_rows in rows):
+        raise AnswerError("a value range has no values list")
+    return rows
 
 
 class TabRows(ChunkedRows):
