@@ -271,7 +271,9 @@ def test_code_and_id_compare_ignoring_case_and_spaces() -> None:
 @given(
     st.lists(
         st.tuples(
-            st.sampled_from(["A-1", "a-1 ", "A-2", "B000001", "b000001", "B000002", None]),
+            st.sampled_from(
+                ["A-1", "a-1 ", "A-2", "B000001", "b000001", "B000002", "Å-1", "å-1", "ß-1", None]
+            ),
             st.sampled_from(["RESAM", "resam", "EMP", "NOPE", None]),
         ),
         max_size=12,
