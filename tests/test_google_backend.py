@@ -563,6 +563,19 @@ def test_append_to_a_tab_the_last_read_found_empty_writes_the_header(
     assert api.count("batchUpdate") == 0
 
 
+def test_append_by_a_backend_that_has_read_nothing_asks_whether_the_tab_is_empty(
+    api: FakeSheetsApi, sleeps: list[float]
+) -> None:
+    # The bot's: its reads are made in a worker process, by a backend of its own.
+    api.add_tab("Historik")
+    row = ["2026-W12", "2026-03-16", "IPS", 14, 2, 1, 1]
+    backend_for(api, sleeps).append_rows("Historik", HEADER, [row])
+    backend_for(api, sleeps).append_rows("Historik", HEADER, [row])
+
+    assert api.tabs["Historik"] == [HEADER, row, row]
+    assert api.count("batchGet") == 2 and api.count("append") == 2
+
+
 def test_append_to_a_tab_a_read_decoded_as_it_was_read_found_empty_writes_the_header(
     api: FakeSheetsApi, sleeps: list[float]
 ) -> None:

@@ -502,6 +502,7 @@ class GoogleSheetBackend:
         self._titles_fetched_at = 0.0
         # Tabs the last read found empty: the first rows appended there get the header.
         self._empty_tabs: set[str] = set()
+        self._values_read = False  # whether `_empty_tabs` comes from a read
         # Bolt answers in a thread pool; one call at a time keeps the cached titles consistent.
         self._lock = threading.Lock()
 
@@ -640,14 +641,15 @@ class GoogleSheetBackend:
             if len(body) > self._piece_bytes:
                 # Decoded as the loader reads it (see sheets.backends.pieces); which tabs are
                 # empty is known once it has read that far.
-                self._empty_tabs = set()
+                empty: set[str] = set()
                 pieces = BatchGetRows(
                     body,
                     titles,
                     unreadable=_unreadable,
                     piece_bytes=self._piece_bytes,
-                    on_empty=self._empty_tabs.add,
+                    on_empty=empty.add,
                 )
+                self._empty_tabs, self._values_read = empty, True
                 return dict(pieces.tabs)
             answer = _parse_json(body)
         if not isinstance(answer, dict):
@@ -658,14 +660,19 @@ class GoogleSheetBackend:
             for index, title in enumerate(titles)
         }
         self._empty_tabs = {title for title, rows in tabs.items() if not rows}
+        self._values_read = True
         return tabs
 
     def _append(
         self, tab: str, header: Sequence[str], values: list[list[Any]], titles: list[str]
     ) -> None:
-        needs_header = tab in self._empty_tabs
         if tab not in titles:
             needs_header = self._add_tab(tab)
+        elif self._values_read:
+            needs_header = tab in self._empty_tabs
+        else:
+            # Nothing read here to tell: the bot reads in a worker process of its own.
+            needs_header = self._is_empty(tab)
         if needs_header:
             values = [list(header), *values]
         self._http.values_append(
@@ -675,6 +682,14 @@ class GoogleSheetBackend:
             body={"majorDimension": "ROWS", "values": values},
         )
         self._empty_tabs.discard(tab)
+
+    def _is_empty(self, tab: str) -> bool:
+        """Return whether the tab titled `tab` holds no values (one small request)."""
+        answer = self._http.values_batch_get(
+            self.key, [_quote_tab(tab)], params={"majorDimension": "ROWS"}
+        )
+        ranges = answer.get("valueRanges") if isinstance(answer, dict) else None
+        return not (isinstance(ranges, list) and ranges and ranges[0].get("values"))
 
     def _add_tab(self, title: str) -> bool:
         """Add a tab titled `title`; return whether it is new (and so needs its header)."""
