@@ -3,9 +3,11 @@ json gives for the whole answer, wherever it is cut and in whatever order the ta
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import time
+import weakref
 from typing import Any
 
 import pytest
@@ -44,9 +46,9 @@ def answer_body(tabs: dict[str, list[list[Any]]], *, pretty: bool = False) -> by
 
 def read_all(pieces: BatchGetRows, order: list[str]) -> dict[str, list[list[Any]]]:
     """Return every tab's rows, read a chunk at a time, the tabs in `order`."""
+    tabs = pieces.tabs()
     return {
-        title: [list(row) for chunk in pieces.tabs[title].chunks() for row in chunk]
-        for title in order
+        title: [list(row) for chunk in tabs[title].chunks() for row in chunk] for title in order
     }
 
 
@@ -76,7 +78,7 @@ def test_the_rows_are_the_whole_answers_however_it_is_cut(
 def test_the_first_rows_then_the_rest_then_the_sequence(piece_bytes: int) -> None:
     rows = [["Deltagar-ID", "Insats"], *[[f"B{n:06d}", "IPS"] for n in range(300)], ["x"]]
     pieces = BatchGetRows(answer_body({"Deltagare": rows}), ["Deltagare"], piece_bytes=piece_bytes)
-    tab = pieces.tabs["Deltagare"]
+    tab = pieces.tabs()["Deltagare"]
 
     assert [list(row) for row in itertools.islice(tab.leading(), 3)] == rows[:3]
     assert [list(row) for chunk in tab.chunks(2) for row in chunk] == rows[2:]
@@ -95,7 +97,7 @@ def test_a_tab_missing_from_the_answer_is_empty() -> None:
         "Historik": [],
         "Insatser": [["Kod"], ["IPS"]],
     }
-    assert empty == ["Historik"] and not pieces.tabs["Historik"]
+    assert empty == ["Historik"] and not pieces.tabs()["Historik"]
 
 
 def test_a_text_full_of_cuts_costs_a_few_tries_not_one_per_cut() -> None:
@@ -137,7 +139,24 @@ def test_an_answer_that_is_no_json_fails_at_once_and_a_broken_piece_when_read() 
 
     broken = b'{"valueRanges":[{"values":[["Kod"],["IPS"],["STEG"],[oops],["x"]]}]}'
     pieces = BatchGetRows(broken, ["I"], piece_bytes=1, unreadable=Unreadable)
-    chunks = pieces.tabs["I"].chunks()
+    chunks = pieces.tabs()["I"].chunks()
     assert [list(row) for row in next(chunks)] == [["Kod"]]
     with pytest.raises(Unreadable):
         list(chunks)
+
+
+def test_the_answer_is_freed_with_its_tabs_without_the_garbage_collector() -> None:
+    # Were the answer and its tabs to refer to each other, the answer (tens of MB for a large
+    # sheet) would stay until the collector ran, which a one-shot command never lets it do.
+    body = answer_body({"Deltagare": [[f"B{n:06d}", "IPS"] for n in range(2000)]})
+    gc.disable()
+    try:
+        pieces = BatchGetRows(body, ["Deltagare"], piece_bytes=1024)
+        answer = weakref.ref(pieces)
+        tabs = pieces.tabs()
+        del pieces
+        assert sum(len(chunk) for chunk in tabs["Deltagare"].chunks()) == 2000
+        del tabs
+        assert answer() is None
+    finally:
+        gc.enable()

@@ -650,7 +650,7 @@ class GoogleSheetBackend:
                     on_empty=empty.add,
                 )
                 self._empty_tabs, self._values_read = empty, True
-                return dict(pieces.tabs)
+                return dict(pieces.tabs())
             answer = _parse_json(body)
         if not isinstance(answer, dict):
             raise _unreadable()

@@ -113,10 +113,14 @@ class BatchGetRows:
         self._buffers: list[deque[list[Any]]] = [deque() for _ in self._titles]
         self._counts = [0] * len(self._titles)  # rows decoded per tab
         self._whole: list[list[list[Any]]] | None = None
-        self.tabs: dict[str, TabRows] = {
-            title: TabRows(self, index) for index, title in enumerate(self._titles)
-        }
         self._decode_next_piece()
+
+    def tabs(self) -> dict[str, TabRows]:
+        """Return each tab's rows, by title, in the order asked.
+
+        Only they refer to this answer, not it to them: once they are dropped, so is all of it.
+        """
+        return {title: TabRows(self, index) for index, title in enumerate(self._titles)}
 
     # -- for TabRows --------------------------------------------------------------------------
 
