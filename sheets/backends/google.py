@@ -36,7 +36,13 @@ from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 from zlib_ng import zlib_ng
 
 from sheets.backends.base import RawTabs
-from sheets.backends.pieces import PIECE_BYTES, AnswerError, BatchGetRows, decode_answer
+from sheets.backends.pieces import (
+    PIECE_BYTES,
+    AnswerError,
+    BatchGetRows,
+    decode_answer,
+    tab_rows,
+)
 from sheets.errors import (
     SheetAccessDenied,
     SheetCredentialsError,
@@ -429,6 +435,18 @@ def _unreadable() -> SheetUnavailable:
     return _unavailable("an answer that could not be read", "ett svar som inte gick att läsa")
 
 
+def _tab_rows(answer: Any, count: int) -> list[list[Any]]:
+    """Return `tab_rows` of a decoded answer.
+
+    Raises:
+        SheetUnavailable: the answer is not the shape of a batchGet answer.
+    """
+    try:
+        return tab_rows(answer, count)
+    except AnswerError as error:
+        raise _unreadable() from error
+
+
 def _quote_tab(title: str) -> str:
     """Return `title` as an A1 range naming the whole tab: `'Tab ''name'''`."""
     return "'" + title.replace("'", "''") + "'"
@@ -500,9 +518,9 @@ class GoogleSheetBackend:
         self._piece_bytes = piece_bytes
         self._titles: list[str] | None = None
         self._titles_fetched_at = 0.0
-        # Tabs the last read found empty: the first rows appended there get the header.
-        self._empty_tabs: set[str] = set()
-        self._values_read = False  # whether `_empty_tabs` comes from a read
+        # Tabs the last read found empty: the first rows appended there get the header. None
+        # until values are read here (the bot reads in a worker process of its own).
+        self._empty_tabs: set[str] | None = None
         # Bolt answers in a thread pool; one call at a time keeps the cached titles consistent.
         self._lock = threading.Lock()
 
@@ -649,18 +667,11 @@ class GoogleSheetBackend:
                     piece_bytes=self._piece_bytes,
                     on_empty=empty.add,
                 )
-                self._empty_tabs, self._values_read = empty, True
+                self._empty_tabs = empty
                 return dict(pieces.tabs())
             answer = _parse_json(body)
-        if not isinstance(answer, dict):
-            raise _unreadable()
-        value_ranges = answer.get("valueRanges", [])
-        tabs: RawTabs = {
-            title: list(value_ranges[index].get("values", [])) if index < len(value_ranges) else []
-            for index, title in enumerate(titles)
-        }
+        tabs: RawTabs = dict(zip(titles, _tab_rows(answer, len(titles)), strict=True))
         self._empty_tabs = {title for title, rows in tabs.items() if not rows}
-        self._values_read = True
         return tabs
 
     def _append(
@@ -668,11 +679,10 @@ class GoogleSheetBackend:
     ) -> None:
         if tab not in titles:
             needs_header = self._add_tab(tab)
-        elif self._values_read:
-            needs_header = tab in self._empty_tabs
-        else:
-            # Nothing read here to tell: the bot reads in a worker process of its own.
+        elif self._empty_tabs is None:  # nothing read here to tell
             needs_header = self._is_empty(tab)
+        else:
+            needs_header = tab in self._empty_tabs
         if needs_header:
             values = [list(header), *values]
         self._http.values_append(
@@ -681,15 +691,15 @@ class GoogleSheetBackend:
             params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
             body={"majorDimension": "ROWS", "values": values},
         )
-        self._empty_tabs.discard(tab)
+        if self._empty_tabs is not None:
+            self._empty_tabs.discard(tab)
 
     def _is_empty(self, tab: str) -> bool:
         """Return whether the tab titled `tab` holds no values (one small request)."""
         answer = self._http.values_batch_get(
             self.key, [_quote_tab(tab)], params={"majorDimension": "ROWS"}
         )
-        ranges = answer.get("valueRanges") if isinstance(answer, dict) else None
-        return not (isinstance(ranges, list) and ranges and ranges[0].get("values"))
+        return not _tab_rows(answer, 1)[0]
 
     def _add_tab(self, title: str) -> bool:
         """Add a tab titled `title`; return whether it is new (and so needs its header)."""

@@ -146,11 +146,7 @@ class BatchGetRows:
         """
         if self._whole is None:
             try:
-                ranges = _value_lists(decode_answer(self._body))
-                self._whole = [
-                    ranges[index] if index < len(ranges) else []
-                    for index in range(len(self._titles))
-                ]
+                self._whole = tab_rows(decode_answer(self._body), len(self._titles))
             except AnswerError as error:
                 raise self._unreadable() from error
         return self._whole[index]
@@ -220,6 +216,17 @@ def _joined(before: bytes, body: bytes, start: int, end: int, after: bytes) -> b
     piece += memoryview(body)[start:end]
     piece += after
     return piece
+
+
+def tab_rows(answer: Any, count: int) -> list[list[Any]]:
+    """Return the rows of each of the first `count` value ranges of an answer decoded whole
+    (`[]` for one the answer lacks: Google answers in the order asked).
+
+    Raises:
+        AnswerError: the answer is not the shape of a batchGet answer.
+    """
+    ranges = _value_lists(answer)
+    return [ranges[index] if index < len(ranges) else [] for index in range(count)]
 
 
 def _value_lists(answer: Any) -> list[list[Any]]:
