@@ -74,6 +74,76 @@ def test_the_rows_are_the_whole_answers_however_it_is_cut(
     assert sorted(empty) == sorted(title for title, tab_rows in tabs.items() if not tab_rows)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=ROWS,
+    told=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 4), st.lists(TEXTS, max_size=3))),
+    piece_bytes=st.sampled_from([1, 7, 40, 10**9]),
+    another_tab_after=st.booleans(),
+)
+def test_rows_read_expecting_texts_are_the_whole_answers_up_to_the_width(
+    rows: list[list[Any]],
+    told: list[tuple[int, int, list[str]]],
+    piece_bytes: int,
+    another_tab_after: bool,
+) -> None:
+    # After each chunk the loader may tell texts: some the rows hold, some not (the piece then
+    # decodes as before), at positions within the width or beyond it, for rows shorter or
+    # longer than it; a piece may reach into the next tab.
+    tabs = {"Deltagare": rows, **({"Ekonomi": [["Insats"], ["IPS"]]} if another_tab_after else {})}
+    body = answer_body(tabs)
+    pieces = BatchGetRows(body, list(tabs), piece_bytes=piece_bytes)
+    tab = pieces.tabs()["Deltagare"]
+    held = [cell for row in rows for cell in row if isinstance(cell, str)]
+    width = 0
+    read: list[list[Any]] = []
+    tellings = iter(told)
+    for chunk in tab.chunks():
+        read += [list(row) for row in chunk]
+        width, position, texts = next(tellings, (width, 0, []))
+        tab.expect(width, {position: texts + held[: len(read)]})
+
+    assert len(read) == len(rows)
+    for got, row in zip(read, rows, strict=True):
+        # What every row had up to the width told before it: the cells beyond may be gone.
+        assert got[: len(row)] == row[: len(got)] and not any(got[len(row) :])
+    assert read_all(pieces, list(tabs)[1:]) == {title: tabs[title] for title in list(tabs)[1:]}
+
+
+def test_the_texts_told_are_the_cells_themselves_once_told() -> None:
+    rows = [[f"B{n:06d}", "kvinna" if n % 2 else "man", n] for n in range(3000)]
+    pieces = BatchGetRows(answer_body({"Deltagare": rows}), ["Deltagare"], piece_bytes=4096)
+    tab = pieces.tabs()["Deltagare"]
+    woman, man = "".join(["kvin", "na"]), "".join(["m", "an"])  # not the rows' own objects
+
+    chunks = tab.chunks()
+    first = next(chunks)
+    tab.expect(3, {1: [woman, man]})
+    rest = [row for chunk in chunks for row in chunk]
+
+    assert all(row[1] is not woman and row[1] is not man for row in first)
+    # The answer's last piece (its end, as Google wrote it) is decoded as before.
+    middle = list(enumerate(rest, len(first)))[:2000]
+    assert all(row[1] is (woman if n % 2 else man) for n, row in middle)
+    assert [list(row) for row in first + rest] == rows
+
+
+def test_a_text_not_told_or_a_wider_row_later_is_read_as_it_is() -> None:
+    rows = [[f"B{n:06d}", "IPS"] for n in range(2000)]
+    rows[1500][1] = "NYTT"  # a new insats, not told
+    rows[1800] += ["", "kommentar"]  # a row wider than any before
+    pieces = BatchGetRows(answer_body({"Deltagare": rows}), ["Deltagare"], piece_bytes=1024)
+    tab = pieces.tabs()["Deltagare"]
+
+    chunks = tab.chunks()
+    read = [list(row) for row in next(chunks)]
+    tab.expect(2, {1: ["IPS"]})
+    read += [list(row) for chunk in chunks for row in chunk]
+
+    assert read[1500][:2] == ["B001500", "NYTT"] and read[1800] == rows[1800]
+    assert [row[:2] for row in read] == [row[:2] for row in rows]
+
+
 @pytest.mark.parametrize("piece_bytes", [1, 64, 10**9])
 def test_the_first_rows_then_the_rest_then_the_sequence(piece_bytes: int) -> None:
     rows = [["Deltagar-ID", "Insats"], *[[f"B{n:06d}", "IPS"] for n in range(300)], ["x"]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 
@@ -21,6 +21,16 @@ class ChunkedRows(Sequence[Sequence[Any]]):
     @abstractmethod
     def leading(self) -> Iterator[Sequence[Any]]:
         """Yield the rows from the first on, one at a time, in order."""
+
+    def expect(self, width: int, texts: Mapping[int, Collection[str]]) -> None:
+        """Say what the rows `chunks` has still to hand out are read for, so that they can be
+        made faster: only their first `width` cells are read, and the cell at each position
+        in `texts` mostly holds one of those texts.
+
+        The rows handed out after may then lack the cells from `width` on, or have None for the
+        cells a row lacks at its end; their first `width` cells are exactly as before. By
+        default nothing changes.
+        """
 
 
 #: Tab title → rows of raw cell values, exactly as stored (ragged rows allowed). Values are

@@ -14,6 +14,11 @@ own (the brackets it lacks before and after) and decoded with msgspec. A cut ins
 happens to hold ``],[`` leaves that text unterminated, so the piece does not decode, and it is cut
 further on instead: a piece that decodes was cut between two rows.
 
+Once the loader has told what texts a tab's columns hold (`TabRows.expect`), the tab's pieces are
+decoded with them: a cell that holds one of them is that very text, not a copy of it, which
+saves making, hashing and freeing most cells of the columns of a few values (Kön, Kommun,
+Avslutsorsak). A piece with any other text there is decoded as before.
+
 A tab's rows come as `TabRows`: `TabRows.chunks` hands them out a piece at a time, once (each
 row a tuple), and everything else a sequence offers works too, from the answer decoded whole
 (kept for that).
@@ -21,11 +26,12 @@ row a tuple), and everything else a sequence offers works too, from the answer d
 
 from __future__ import annotations
 
+import collections
 import json
 import re
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, overload
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from typing import Any, Literal, overload
 
 import msgspec
 
@@ -59,6 +65,9 @@ class _Piece(msgspec.Struct):
 _PIECE = msgspec.json.Decoder(_Piece)
 #: Rows handed out at a time from the answer decoded whole.
 _WHOLE_CHUNK_ROWS = 4000
+#: Pieces of a tab its expected texts may fail to decode (a text not among them), each then
+#: decoded again without: after so many, the tab's pieces are decoded without at once.
+_MISSES_ALLOWED = 16
 
 
 class AnswerError(ValueError):
@@ -113,6 +122,12 @@ class BatchGetRows:
         self._buffers: list[deque[list[Any]]] = [deque() for _ in self._titles]
         self._counts = [0] * len(self._titles)  # rows decoded per tab
         self._whole: list[list[list[Any]]] | None = None
+        # What the tabs' rows are expected to hold (see `expect`): what the loader told, the
+        # decoder made of it with the width of its rows, misses, and each tab's widest row.
+        self._told: dict[int, tuple[int, Mapping[int, Collection[str]]]] = {}
+        self._expected: dict[int, tuple[msgspec.json.Decoder[Any], int]] = {}
+        self._misses = [0] * len(self._titles)
+        self._widest = [0] * len(self._titles)
         self._decode_next_piece()
 
     def tabs(self) -> dict[str, TabRows]:
@@ -137,6 +152,28 @@ class BatchGetRows:
                 return None
             self._decode_next_piece()
         return buffer.popleft()
+
+    def expect(self, index: int, width: int, texts: Mapping[int, Collection[str]]) -> None:
+        """Decode the pieces still to come of tab `index` with the texts its columns hold: the
+        cell at each position in `texts` one of those texts, a number, a boolean or blank (see
+        `ChunkedRows.expect`).
+
+        Such a cell is then the text told itself, not a new copy of it: nothing to make, to
+        hash or to free for most cells of a column of a few texts. A row is a tuple as wide
+        as the widest row of the tab so far (at least `width`), None where the row is
+        shorter. A piece that holds anything else (a text not told, a wider row, rows of
+        another tab) is decoded as before; after `_MISSES_ALLOWED` such pieces, all are.
+        """
+        self._told[index] = (width, texts)
+        self._expect(index)
+
+    def _expect(self, index: int) -> None:
+        """Make the decoder of what tab `index` was told to expect, as wide as its widest row."""
+        if self._misses[index] >= _MISSES_ALLOWED:
+            return
+        width, texts = self._told[index]
+        width = max(width, self._widest[index])
+        self._expected[index] = (_rows_decoder(width, texts), width)
 
     def whole(self, index: int) -> list[list[Any]]:
         """Return every row of tab `index`, from the answer decoded whole (once, then kept).
@@ -171,9 +208,8 @@ class BatchGetRows:
                 self._finish()
                 return
             end = cut.start() + 1
-            try:
-                answer = _PIECE.decode(_joined(before, body, start, end, _AFTER))
-            except msgspec.DecodeError:
+            answer = self._decode(_joined(before, body, start, end, _AFTER), first)
+            if answer is None:
                 # Cut inside a text (or a number msgspec refuses): try a piece twice as long,
                 # so that a text full of "],[" costs a few tries, not one per "],[".
                 reach = end + (end - start)
@@ -182,9 +218,34 @@ class BatchGetRows:
             self._start = cut.end() - 1  # the next row's "["
             return
 
+    def _decode(self, piece: bytes | bytearray, first: bool) -> Any:
+        """Return the piece decoded, with what its tab expects if anything; None if it is no
+        JSON."""
+        expected = None if first else self._expected.get(self._tab)
+        if expected is not None:
+            try:
+                return expected[0].decode(piece)
+            except msgspec.DecodeError:
+                pass  # not what the tab expects (or no JSON): decoded as any piece is, below
+        try:
+            answer = _PIECE.decode(piece)
+        except msgspec.DecodeError:
+            return None
+        if expected is not None:
+            self._misses[self._tab] += 1
+            if self._misses[self._tab] >= _MISSES_ALLOWED:
+                del self._expected[self._tab]
+        return answer
+
     def _take(self, answer: Any, first: bool) -> None:
-        """Add the rows of a decoded piece (a `_Piece`, or an answer `decode_answer` decoded) to
-        their tabs' buffers."""
+        """Add the rows of a decoded piece (a `_Piece`, an `_ExpectedPiece` or an answer
+        `decode_answer` decoded) to their tabs' buffers."""
+        if isinstance(answer, _ExpectedPiece):  # rows of the tab under way, as it expects
+            rows = answer.valueRanges[0].values
+            if rows:
+                self._buffers[self._tab].append(rows)
+                self._counts[self._tab] += len(rows)
+            return
         ranges = (
             [value_range.values for value_range in answer.valueRanges]
             if isinstance(answer, _Piece)
@@ -197,6 +258,12 @@ class BatchGetRows:
             if rows and 0 <= self._tab < len(self._titles):
                 self._buffers[self._tab].append(rows)
                 self._counts[self._tab] += len(rows)
+                widest = max(map(len, rows))
+                if widest > self._widest[self._tab]:
+                    self._widest[self._tab] = widest
+                    expected = self._expected.get(self._tab)
+                    if expected is not None and expected[1] < widest:  # rows wider than it
+                        self._expect(self._tab)
 
     def _finish(self) -> None:
         self._finished = True
@@ -206,6 +273,41 @@ class BatchGetRows:
     def _complete(self, index: int) -> None:
         if 0 <= index < len(self._titles) and self._counts[index] == 0:
             self._on_empty(self._titles[index])
+
+
+class _ExpectedPiece(msgspec.Struct):
+    """What `_rows_decoder` decodes: a piece of one value range, rows of a named tuple."""
+
+    valueRanges: tuple[Any]  # noqa: N815 (Google's name); its type made exact by `_rows_decoder`
+
+
+def _rows_decoder(width: int, texts: Mapping[int, Collection[str]]) -> msgspec.json.Decoder[Any]:
+    """Return a decoder of a piece of one value range whose rows have at most `width` cells,
+    each cell at a position in `texts` one of those texts (or no text at all).
+
+    A row is a named tuple of `width` cells, None where the row is shorter. A piece of more
+    than one value range, or with a row or a cell that does not fit, fails to decode
+    (`msgspec.ValidationError`).
+    """
+    names = [f"c{position}" for position in range(width)]
+    row = collections.namedtuple("ExpectedRow", names, defaults=(None,) * width)  # type: ignore[misc]
+    row.__annotations__ = {
+        name: _expected_cell(texts.get(position, ())) for position, name in enumerate(names)
+    }
+    value_range = msgspec.defstruct("ExpectedRange", [("values", list[row], [])])
+    piece = msgspec.defstruct(
+        "ExpectedPiece",
+        [("valueRanges", tuple[value_range])],  # type: ignore[valid-type]
+        bases=(_ExpectedPiece,),
+    )
+    return msgspec.json.Decoder(piece)
+
+
+def _expected_cell(texts: Collection[str]) -> Any:
+    """The type of a cell that holds one of `texts` or no text (anything, when `texts` is empty)."""
+    if not texts:
+        return Any
+    return Literal[tuple(texts)] | int | float | bool | None
 
 
 def _joined(before: bytes, body: bytes, start: int, end: int, after: bytes) -> bytes | bytearray:
@@ -294,6 +396,10 @@ class TabRows(ChunkedRows):
                 continue
             yield more[skip:] if skip else more
             skip = 0
+
+    def expect(self, width: int, texts: Mapping[int, Collection[str]]) -> None:
+        """See `ChunkedRows.expect`: the pieces still to decode are decoded with it."""
+        self._answer.expect(self._index, width, texts)
 
     def _rows(self) -> list[Any]:
         """Return all the tab's rows (from the answer decoded whole once any were dropped)."""
