@@ -298,6 +298,54 @@ def _row_chunks(rows: Sequence[Sequence[Any]], start: int) -> Iterator[Sequence[
         yield rows[first : first + _CHUNK_ROWS]
 
 
+class _Texts:
+    """Tells `ChunkedRows` which texts the columns of few distinct values hold, as they are read.
+
+    Each column's values so far are the keys of its `_Numbers`. After each chunk, the texts of
+    the columns of at most `_FEW_TEXTS` values are told (`ChunkedRows.expect`): the rows still
+    to come are then decoded with those very texts, which is less to make, hash and free for
+    most of a tab's cells. A text not told makes its piece decode again, as before (about a
+    piece's worth of work lost), and is told after the chunk. A column that does so more than
+    `_SURPRISES` times (new insatser in a sheet kept in time order) is no longer told.
+    """
+
+    def __init__(self, rows: Sequence[Sequence[Any]], width: int, columns: dict[int, _Numbers]):
+        self.rows = rows if isinstance(rows, ChunkedRows) else None
+        self.width = width
+        self.columns = columns
+        self.sizes = dict.fromkeys(columns, 0)  # each column's number of values at the last look
+        self.texts: dict[int, list[str]] = {}  # what was told
+        self.surprises = dict.fromkeys(columns, 0)
+        self.dropped: set[int] = set()
+
+    def tell(self) -> None:
+        """After a chunk: tell the rows the texts of the columns again if they have new ones."""
+        if self.rows is None:
+            return
+        changed = False
+        for index, values in self.columns.items():
+            if index in self.dropped or len(values) == self.sizes[index]:
+                continue
+            self.sizes[index] = len(values)
+            texts = [value for value in values if type(value) is str]
+            if len(texts) > len(self.texts.get(index, texts)):
+                self.surprises[index] += 1
+            if len(values) > _FEW_TEXTS or self.surprises[index] > _SURPRISES:
+                self.dropped.add(index)
+                changed |= self.texts.pop(index, None) is not None
+            elif texts and len(texts) != len(self.texts.get(index, ())):
+                self.texts[index] = texts
+                changed = True
+        if changed:
+            self.rows.expect(self.width, dict(self.texts))
+
+
+#: At most so many distinct values in a column whose texts are told to `ChunkedRows.expect`.
+_FEW_TEXTS = 512
+#: How many times a column's texts may lack one the rows then hold before it is no longer told.
+_SURPRISES = 1
+
+
 def _parse_rows(
     rows: Sequence[Sequence[Any]], wanted: dict[str, tuple[int, Column]], start: int = 0
 ) -> tuple[dict[str, ParsedColumn], int]:
@@ -309,9 +357,20 @@ def _parse_rows(
     long: dict[str, list[int]] = {name: [] for name in wanted}  # of `parse_cells` columns
     checked: dict[str, list[int]] = {name: [] for name in wanted}  # of `parse_cells` columns
     count = 0
+    texts = _Texts(
+        rows,
+        width,
+        {
+            index: numbers[name]
+            for name, (index, column) in wanted.items()
+            if column.parse_cells is None
+        },
+    )
     for chunk in _row_chunks(rows, start):
         # The first `width` columns: cells to the right of the known columns are never read.
-        by_index = list(itertools.islice(itertools.zip_longest(*chunk), width))
+        # Rows as wide as that (always, once `expect` is told) need no padding with None.
+        wide = min(map(len, chunk), default=width) >= width
+        by_index = list(itertools.islice((zip if wide else itertools.zip_longest)(*chunk), width))
         for name, (index, column) in wanted.items():
             column_cells = by_index[index] if index < len(by_index) else (None,) * len(chunk)
             if column.parse_cells is not None:
@@ -324,6 +383,7 @@ def _parse_rows(
             found = map(numbers[name].__getitem__, column_cells)
             numbered[name].append(np.fromiter(found, dtype=np.intp, count=len(chunk)))
         count += len(chunk)
+        texts.tell()
 
     parsed: dict[str, ParsedColumn] = {}
     for name, (index, column) in wanted.items():

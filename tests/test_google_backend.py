@@ -270,6 +270,39 @@ def test_a_column_mixing_true_and_1_decoded_as_it_is_read_loads_as_one_decoded_w
     assert sum("Födelseår" in p.message.sv for p in as_read.problems) == 200
 
 
+def test_texts_new_late_in_a_sheet_kept_in_time_order_load_as_one_decoded_whole(
+    sleeps: list[float],
+) -> None:
+    # The loader tells the texts of each column of few values as it reads (`ChunkedRows.expect`).
+    # New ones come late here: an insats that starts later, a typo, a year typed as text, a
+    # comment in a column of its own, far to the right: each must be read, and reported, where
+    # it is.
+    def row(n: int) -> list[Any]:
+        insats = "IPS" if n < 1200 else ["IPS", "STEG"][n % 2]
+        gender = ["K", "kvinna", "M", "man"][n % 4] if n != 2500 else "kvinnna"
+        born = 1980 + n % 30 if n % 97 else f"{1980 + n % 30}"
+        comment = [None] * 6 + ["ring tillbaka"] if n % 500 == 499 else []
+        return [f"D-{n:04d}", insats, gender, born, 46055 + n % 50, *comment]
+
+    tabs = {
+        **SHEET,
+        "Deltagare": [
+            ["Deltagar-ID", "Insats", "Kön", "Födelseår", "Inskriven"],
+            *map(row, range(3000)),
+        ],
+    }
+    with FakeSheetsApi(tabs) as api:
+        as_one = read_dataset(backend_for(api, sleeps, piece_bytes=10**9))
+        as_read = read_dataset(backend_for(api, sleeps, piece_bytes=512))
+
+    assert as_read.problems == as_one.problems
+    assert [p.cell for p in as_read.problems if p.tab == "Deltagare"] == ["C2502"]
+    as_of = date(2026, 4, 15)
+    assert figures_json(compute_figures(as_read, as_of)) == figures_json(
+        compute_figures(as_one, as_of)
+    )
+
+
 def test_an_answer_decoded_as_it_is_read_that_is_no_json_is_unavailable(
     api: FakeSheetsApi, sleeps: list[float]
 ) -> None:
