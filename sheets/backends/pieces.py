@@ -27,6 +27,7 @@ row a tuple), and everything else a sequence offers works too, from the answer d
 from __future__ import annotations
 
 import collections
+import functools
 import json
 import re
 from collections import deque
@@ -164,6 +165,8 @@ class BatchGetRows:
         shorter. A piece that holds anything else (a text not told, a wider row, rows of
         another tab) is decoded as before; after `_MISSES_ALLOWED` such pieces, all are.
         """
+        if self._finished or self._tab > index:
+            return  # every piece of the tab is decoded
         self._told[index] = (width, texts)
         self._expect(index)
 
@@ -292,7 +295,7 @@ def _rows_decoder(width: int, texts: Mapping[int, Collection[str]]) -> msgspec.j
     names = [f"c{position}" for position in range(width)]
     row = collections.namedtuple("ExpectedRow", names, defaults=(None,) * width)  # type: ignore[misc]
     row.__annotations__ = {
-        name: _expected_cell(texts.get(position, ())) for position, name in enumerate(names)
+        name: _expected_cell(tuple(texts.get(position, ()))) for position, name in enumerate(names)
     }
     value_range = msgspec.defstruct("ExpectedRange", [("values", list[row], [])])
     piece = msgspec.defstruct(
@@ -303,7 +306,8 @@ def _rows_decoder(width: int, texts: Mapping[int, Collection[str]]) -> msgspec.j
     return msgspec.json.Decoder(piece)
 
 
-def _expected_cell(texts: Collection[str]) -> Any:
+@functools.lru_cache(maxsize=64)  # a column's type, again at each telling of the others
+def _expected_cell(texts: tuple[str, ...]) -> Any:
     """The type of a cell that holds one of `texts` or no text (anything, when `texts` is empty)."""
     if not texts:
         return Any
