@@ -11,7 +11,8 @@ has threads, started on the first read in the process that reads. It is a plain 
 than a `multiprocessing` one: gunicorn's master reaps every child it has (so `multiprocessing`
 would lose track of one started there, the read at start) and forks its worker with a copy of
 `multiprocessing`'s list of children, which the worker would then try to join at exit. The two
-talk over the child's stdin and stdout, one length-prefixed pickle a message; the child ends when
+talk over the child's stdin and stdout in length-prefixed messages: a pickle for a request, and for
+an answer a pickle followed by the data of each of its arrays (`_answer`); the child ends when
 its stdin closes (the bot's process stopped it, or is gone).
 """
 
@@ -94,15 +95,16 @@ class ReadWorker:
             assert process.stdin is not None and process.stdout is not None
             try:
                 _send(process.stdin, _READ)
-                message = _receive(process.stdout)
+                message, *arrays = _receive_parts(process.stdout)
             except (OSError, EOFError) as error:
                 code = self._stop()
                 log.error("the process reading the sheet stopped", extra={"exit_code": code})
                 raise ReadWorkerError(f"the process reading the sheet stopped ({code})") from error
         # Hundreds of thousands of objects and no cycle among them (see garbage_collector_paused).
+        # The arrays' data is not copied: each array is made over the buffer it was read into.
         with garbage_collector_paused():
-            answer: Answer = pickle.loads(message)
-        del message
+            answer: Answer = pickle.loads(message, buffers=arrays)
+        del message, arrays
         if answer[0] == "read":
             return answer[1]
         if answer[0] == "failed":
@@ -176,12 +178,29 @@ def _call(worker: weakref.ref[ReadWorker], method: str) -> None:
         getattr(alive, method)()
 
 
-def _send(pipe: IO[bytes], message: bytes) -> None:
+def _send(pipe: IO[bytes], message: bytes | memoryview) -> None:
     """Write `message` with its length in front, all of it (a raw pipe may take part at a time)."""
     for part in (_LENGTH.pack(len(message)), message):
         view = memoryview(part)
         while view:
             view = view[pipe.write(view) or 0 :]
+
+
+def _send_parts(pipe: IO[bytes], parts: list[memoryview]) -> None:
+    """Write how many `parts` there are, then each as `_send` does."""
+    _send(pipe, _LENGTH.pack(len(parts)))
+    for part in parts:
+        _send(pipe, part)
+
+
+def _receive_parts(pipe: IO[bytes]) -> list[bytearray]:
+    """Return the parts `_send_parts` wrote, each read into a buffer of its own.
+
+    Raises:
+        EOFError: the pipe closed before all the parts came.
+    """
+    count = _LENGTH.unpack(_receive(pipe))[0]
+    return [_receive(pipe) for _ in range(count)]
 
 
 def _receive(pipe: IO[bytes]) -> bytearray:
@@ -238,13 +257,18 @@ def serve_reads(requests: IO[bytes], answers: IO[bytes]) -> None:
     while True:
         try:
             _receive(requests)
-            _send(answers, _answer(read))
+            _send_parts(answers, _answer(read))
         except (EOFError, OSError):  # the bot's process closed the pipe, or is gone
             return
 
 
-def _answer(read: Callable[[], Dataset]) -> bytes:
-    """Return the pickled answer to one read: the Dataset, the sheet's error or a bug's place."""
+def _answer(read: Callable[[], Dataset]) -> list[memoryview]:
+    """Return the answer to one read, pickled: the Dataset, the sheet's error or a bug's place.
+
+    The first part is the pickle, each further one the data of an array in it, out of band
+    (pickle protocol 5): neither copied into the pickle here nor out of it in the bot's process,
+    where unpickling holds the interpreter lock, and with it Slack's acks, the shorter.
+    """
     answer: Answer
     try:
         answer = ("read", read())
@@ -252,11 +276,13 @@ def _answer(read: Callable[[], Dataset]) -> bytes:
         answer = ("failed", error)
     except Exception as error:  # the edge of the worker: a bug must not end the reads
         answer = ("bug", describe_exception(error))
+    arrays: list[pickle.PickleBuffer] = []
     try:
         with garbage_collector_paused():
-            return pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+            message = pickle.dumps(answer, protocol=5, buffer_callback=arrays.append)
+        return [memoryview(message), *(array.raw() for array in arrays)]
     except Exception as error:  # something in the Dataset that does not pickle: a bug
-        return pickle.dumps(("bug", describe_exception(error)))
+        return [memoryview(pickle.dumps(("bug", describe_exception(error))))]
 
 
 def main() -> None:
